@@ -1,0 +1,140 @@
+"""What people do to a plan: the start request and one model per human action.
+
+Each action names its actor by email. The shape of the data is checked here; whether the
+actor may do it now (person, phase, plan version) is checked by the workflow's validators.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from coaching.org import Email, Parties
+from coaching.plan import ActivityStatus, PlanContent, ShortText, StrictModel, Text
+from coaching.policy import PlanPolicy
+
+SIGNING_INTENT = "I have read this version of the coaching plan and I agree to work on it together."
+"""The statement each signer adopts; recorded with the signature."""
+
+PlanId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{6,32}$")]
+Sha256 = Annotated[str, StringConstraints(to_lower=True, pattern=r"^[0-9a-fA-F]{64}$")]
+Version = Annotated[int, Field(ge=1)]
+
+
+def workflow_id_for(plan_id: str) -> str:
+    """No names or emails in ids: operators see ids."""
+    return f"coaching-plan-{plan_id}"
+
+
+class StartPlan(StrictModel):
+    plan_id: PlanId
+    parties: Parties
+    content: PlanContent
+    policy: PlanPolicy = PlanPolicy()
+
+
+class Action(StrictModel):
+    actor: Email
+
+
+class ApproveAlignment(Action):
+    """The skip-level agrees the growth opportunity is right; the team member is brought in."""
+
+    comment: str = ""
+
+
+class RequestChanges(Action):
+    comment: Text
+
+
+class RevisePlan(Action):
+    """The manager's new draft during alignment, usually answering requested changes."""
+
+    content: PlanContent
+    summary: ShortText
+
+
+class ActivityDraft(StrictModel):
+    """An activity as proposed: without an id it is new; with one it edits that activity."""
+
+    id: str | None = None
+    description: Text
+    due: date | None = None
+
+
+class ProposeActivities(Action):
+    """The proposer's whole list of activities: a new plan version."""
+
+    activities: list[ActivityDraft] = Field(min_length=1, max_length=20)
+    note: str = ""
+
+
+class MarkReady(Action):
+    """Ready to sign this exact version."""
+
+    version: Version
+
+
+class SignPlan(Action):
+    version: Version
+    sha256: Sha256
+    intent: str = Field(description=f"Must be exactly: {SIGNING_INTENT}")
+
+
+class DeclineToSign(Action):
+    comment: Text
+
+
+class ActivityProgress(StrictModel):
+    activity_id: str
+    status: ActivityStatus
+    note: str = ""
+
+
+class SupportDelivery(StrictModel):
+    """Whether the manager's promised support actually happened since the last check-in."""
+
+    support_id: str
+    delivered: bool
+    note: str = ""
+
+
+class RecordCheckIn(Action):
+    number: Annotated[int, Field(ge=1)]
+    progress: list[ActivityProgress] = Field(min_length=1)
+    support: list[SupportDelivery] = Field(min_length=1)
+    feedback: Text
+    adjustments: str = ""
+
+
+class AddCheckInNote(Action):
+    number: Annotated[int, Field(ge=1)]
+    note: Text
+
+
+class ReviewOutcome(StrEnum):
+    achieved = "achieved"
+    partially_achieved = "partially_achieved"
+    not_achieved = "not_achieved"
+
+
+class SubmitReview(Action):
+    outcome: ReviewOutcome
+    achievements: Text
+    next_steps: Text
+
+
+class CommentOnReview(Action):
+    comment: Text
+
+
+class ExtendPlan(Action):
+    new_end: date
+    reason: Text
+
+
+class CancelPlan(Action):
+    reason: Text

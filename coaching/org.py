@@ -1,0 +1,154 @@
+"""The org directory: who reports to whom, and who is HR.
+
+The skip-level is always looked up here as the manager's manager, never typed in, and a
+manager can only start a plan for one of their own direct reports.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from coaching.plan import Role
+
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+]
+PersonId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: PersonId
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    email: Email
+    title: str = ""
+
+
+class DirectoryEntry(Person):
+    manager: PersonId | None = None
+    hr: bool = False
+
+
+class Parties(BaseModel):
+    """The four parties of the policy: nobody else ever sees the plan."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    manager: Person
+    team_member: Person
+    skip_level: Person
+    hr: list[Person] = Field(min_length=1)
+
+    def roles_of(self, email: str) -> set[Role]:
+        email = email.strip().lower()
+        roles = {
+            role
+            for role, person in (
+                (Role.manager, self.manager),
+                (Role.team_member, self.team_member),
+                (Role.skip_level, self.skip_level),
+            )
+            if person.email == email
+        }
+        if any(person.email == email for person in self.hr):
+            roles.add(Role.hr)
+        return roles
+
+    def person(self, role: Role) -> list[Person]:
+        if role is Role.hr:
+            return list(self.hr)
+        return [getattr(self, role.value)]
+
+    @property
+    def everyone(self) -> list[Person]:
+        return [self.manager, self.team_member, self.skip_level, *self.hr]
+
+
+class DirectoryError(ValueError):
+    """A lookup the directory cannot answer, phrased for the person who asked."""
+
+
+class OrgDirectory(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    company: str
+    people: list[DirectoryEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        ids = [p.id for p in self.people]
+        emails = [p.email for p in self.people]
+        for label, values in (("id", ids), ("email", emails)):
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            if repeated:
+                raise ValueError(f"people: each {label} must be unique: {', '.join(repeated)}")
+        for person in self.people:
+            if person.manager is not None and person.manager not in ids:
+                raise ValueError(
+                    f"people: {person.id}'s manager '{person.manager}' is not in the directory"
+                )
+        if not any(p.hr for p in self.people):
+            raise ValueError("people: at least one person must be marked hr: true")
+        return self
+
+    @classmethod
+    def load(cls, path: Path) -> OrgDirectory:
+        return cls.model_validate(yaml.safe_load(path.read_text()))
+
+    def by_email(self, email: str) -> DirectoryEntry:
+        email = email.strip().lower()
+        for person in self.people:
+            if person.email == email:
+                return person
+        raise DirectoryError(f"{email} is not in the {self.company} directory")
+
+    def by_id(self, person_id: str) -> DirectoryEntry:
+        for person in self.people:
+            if person.id == person_id:
+                return person
+        raise DirectoryError(f"'{person_id}' is not in the {self.company} directory")
+
+    @property
+    def hr_people(self) -> list[Person]:
+        return [self.public(p) for p in self.people if p.hr]
+
+    def is_hr(self, email: str) -> bool:
+        return any(p.email == email.strip().lower() for p in self.hr_people)
+
+    def reports_of(self, manager_email: str) -> list[Person]:
+        manager = self.by_email(manager_email)
+        return [self.public(p) for p in self.people if p.manager == manager.id]
+
+    def parties_for(self, manager_email: str, team_member_email: str) -> Parties:
+        """Resolves the four parties, refusing a plan for someone who is not a direct report."""
+        manager = self.by_email(manager_email)
+        member = self.by_email(team_member_email)
+        if member.id == manager.id:
+            raise DirectoryError("team_member: a manager cannot start a plan for themselves")
+        if member.manager != manager.id:
+            raise DirectoryError(
+                f"team_member: {member.email} does not report to {manager.email}; "
+                "a manager can only start a plan for a direct report"
+            )
+        if manager.manager is None:
+            raise DirectoryError(
+                f"{manager.email} has no manager in the directory, so there is no skip-level "
+                "to align with"
+            )
+        skip_level = self.by_id(manager.manager)
+        return Parties(
+            manager=self.public(manager),
+            team_member=self.public(member),
+            skip_level=self.public(skip_level),
+            hr=self.hr_people,
+        )
+
+    @staticmethod
+    def public(entry: DirectoryEntry) -> Person:
+        return Person(id=entry.id, name=entry.name, email=entry.email, title=entry.title)

@@ -1,0 +1,172 @@
+"""What a plan looks like from outside: the whole state the `status` query returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from coaching.actions import (
+    ActivityProgress,
+    ReviewOutcome,
+    SupportDelivery,
+)
+from coaching.org import Parties
+from coaching.plan import ActivityStatus, PlanContent, Role, StrictModel, SupportKind
+
+
+class Phase(StrEnum):
+    alignment = "alignment"
+    co_authoring = "co_authoring"
+    signing = "signing"
+    active = "active"
+    review = "review"
+    closed = "closed"
+    cancelled = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (Phase.closed, Phase.cancelled)
+
+
+class Outcome(StrEnum):
+    achieved = "achieved"
+    partially_achieved = "partially_achieved"
+    not_achieved = "not_achieved"
+    closed_without_review = "closed_without_review"
+    cancelled = "cancelled"
+
+
+class PlanVersion(StrictModel):
+    number: int
+    content: PlanContent
+    sha256: str
+    author: str
+    summary: str
+    created_at: datetime
+
+
+class Signature(StrictModel):
+    role: Role
+    email: str
+    name: str
+    intent: str
+    version: int
+    sha256: str
+    signed_at: datetime
+    voided_at: datetime | None = None
+    voided_because: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return self.voided_at is None
+
+
+class CheckInStatus(StrEnum):
+    scheduled = "scheduled"
+    due = "due"
+    overdue = "overdue"
+    recorded = "recorded"
+    missed = "missed"
+
+
+class Note(StrictModel):
+    author: str
+    text: str
+    at: datetime
+
+
+class CheckIn(StrictModel):
+    number: int
+    due_at: datetime
+    status: CheckInStatus = CheckInStatus.scheduled
+    progress: list[ActivityProgress] = Field(default_factory=list)
+    support: list[SupportDelivery] = Field(default_factory=list)
+    feedback: str = ""
+    adjustments: str = ""
+    recorded_at: datetime | None = None
+    team_member_notes: list[Note] = Field(default_factory=list)
+
+
+class ActivityEvidence(StrictModel):
+    activity_id: str
+    description: str
+    status: ActivityStatus
+    notes: list[str]
+
+
+class SupportEvidence(StrictModel):
+    support_id: str
+    kind: SupportKind
+    description: str
+    delivered: int
+    not_delivered: int
+    notes: list[str]
+
+
+class ReviewForm(StrictModel):
+    """The review, pre-filled from the check-ins, so the outcome rests on evidence."""
+
+    activities: list[ActivityEvidence]
+    support: list[SupportEvidence]
+    check_ins_recorded: int
+    check_ins_missed: int
+    feedback: list[str]
+    team_member_notes: list[str]
+    suggested_outcome: ReviewOutcome
+
+
+class Review(StrictModel):
+    outcome: ReviewOutcome
+    achievements: str
+    next_steps: str
+    evidence: ReviewForm
+    submitted_by: str
+    submitted_at: datetime
+    team_member_comment: Note | None = None
+
+
+class Obligation(StrictModel):
+    """Who owes what by when: the answer to "what is this plan waiting for?"."""
+
+    role: Role
+    who: list[str]
+    action: str
+    due: datetime | None = None
+    optional: bool = False
+
+
+class PlanEvent(StrictModel):
+    at: datetime
+    actor: str
+    kind: str
+    detail: str = ""
+
+
+class PlanStatus(StrictModel):
+    plan_id: str
+    phase: Phase
+    outcome: Outcome | None = None
+    parties: Parties
+    version: int
+    content: PlanContent
+    sha256: str
+    versions: list[PlanVersion]
+    ready: list[Role] = Field(description="Who marked the current version ready to sign.")
+    signatures: list[Signature]
+    check_ins: list[CheckIn]
+    review_due_at: datetime | None
+    review: Review | None
+    extended_to: str | None = None
+    owed: list[Obligation]
+    events: list[PlanEvent]
+    documents: list[str] = Field(description="Where each rendered version lives.")
+
+
+class ActionResult(StrictModel):
+    """What an accepted action changed, for the person who did it."""
+
+    message: str
+    phase: Phase
+    version: int

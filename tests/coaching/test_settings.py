@@ -1,0 +1,100 @@
+"""Settings: environment variables over defaults, and errors that name the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from coaching.policy import PlanPolicy
+from coaching.settings import Settings, SettingsError
+
+
+def test_defaults_without_environment() -> None:
+    settings = Settings.from_env({})
+
+    assert settings.temporal_address == "localhost:7233"
+    assert settings.namespace == "default"
+    assert settings.task_queue == "coaching-plans"
+    assert settings.data_dir == Path("var")
+    assert settings.org_file == Path("examples/org.yaml")
+    assert settings.integrations == "local"
+    assert settings.ui_port == 8233
+    assert settings.policy == PlanPolicy()
+
+
+def test_environment_overrides_defaults() -> None:
+    settings = Settings.from_env(
+        {
+            "TEMPORAL_ADDRESS": "temporal.internal:7000",
+            "TEMPORAL_NAMESPACE": "coaching",
+            "COACHPLAN_TASK_QUEUE": "plans-eu",
+            "COACHPLAN_DATA_DIR": "/srv/coachplan",
+            "COACHPLAN_ORG_FILE": "/etc/coachplan/org.yaml",
+            "COACHPLAN_INTEGRATIONS": "local",
+            "COACHPLAN_UI_PORT": "9000",
+            "UNRELATED": "ignored",
+        }
+    )
+
+    assert settings.temporal_host == "temporal.internal"
+    assert settings.temporal_port == 7000
+    assert settings.namespace == "coaching"
+    assert settings.task_queue == "plans-eu"
+    assert settings.data_dir == Path("/srv/coachplan")
+    assert settings.org_file == Path("/etc/coachplan/org.yaml")
+    assert settings.ui_port == 9000
+
+
+def test_empty_variable_means_default() -> None:
+    assert Settings.from_env({"TEMPORAL_ADDRESS": "", "COACHPLAN_TASK_QUEUE": ""}) == Settings()
+
+
+def test_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COACHPLAN_TASK_QUEUE", "from-env")
+
+    assert Settings.from_env().task_queue == "from-env"
+
+
+def test_unsupported_integrations_name_the_variable() -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"COACHPLAN_INTEGRATIONS": "google"})
+
+    assert str(raised.value) == (
+        "COACHPLAN_INTEGRATIONS: 'google' is not supported (expected 'local')"
+    )
+
+
+def test_every_bad_variable_is_reported() -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env(
+            {
+                "TEMPORAL_ADDRESS": "localhost",
+                "COACHPLAN_UI_PORT": "http",
+                "TEMPORAL_NAMESPACE": "  ",
+            }
+        )
+
+    assert str(raised.value).splitlines() == [
+        "TEMPORAL_ADDRESS: 'localhost' is not host:port (for example localhost:7233)",
+        "TEMPORAL_NAMESPACE: must not be empty",
+        "COACHPLAN_UI_PORT: 'http' is not a whole number",
+    ]
+
+
+@pytest.mark.parametrize("address", ["localhost:", ":7233", "localhost:99999", "local host:7233"])
+def test_address_needs_host_and_port(address: str) -> None:
+    with pytest.raises(SettingsError, match="TEMPORAL_ADDRESS"):
+        Settings.from_env({"TEMPORAL_ADDRESS": address})
+
+
+def test_as_env_recreates_the_settings() -> None:
+    settings = Settings(temporal_address="127.0.0.1:7300", data_dir=Path("/tmp/x"), ui_port=8300)
+
+    assert Settings.from_env(settings.as_env()) == settings
+
+
+def test_settings_are_frozen() -> None:
+    with pytest.raises(ValidationError):
+        Settings().task_queue = "other"  # type: ignore[misc]
