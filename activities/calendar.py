@@ -1,0 +1,82 @@
+"""Keeps the check-in series in the manager's and team member's calendars."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from coaching.plan import StrictModel
+from integrations.calendar import CheckInCalendar, CheckInSeries
+
+
+class CalendarSeriesRef(StrictModel):
+    plan_id: str
+    uid: str
+    sequence: int
+    uri: str
+
+
+class CalendarActivities:
+    def __init__(self, calendar: CheckInCalendar) -> None:
+        self._calendar = calendar
+
+    @activity.defn
+    def schedule_check_ins(self, series: CheckInSeries) -> CalendarSeriesRef:
+        _refuse_invalid(series)
+        uri = self._calendar.publish_series(series)
+        activity.logger.info(
+            "Scheduled check-ins for plan %s (sequence %d)", series.plan_id, series.sequence
+        )
+        return CalendarSeriesRef(
+            plan_id=series.plan_id, uid=series.uid, sequence=series.sequence, uri=uri
+        )
+
+    @activity.defn
+    def cancel_check_ins(self, series: CheckInSeries) -> CalendarSeriesRef:
+        _refuse_invalid(series)
+        uri = self._calendar.cancel_series(series)
+        activity.logger.info(
+            "Cancelled check-ins for plan %s (sequence %d)", series.plan_id, series.sequence
+        )
+        return CalendarSeriesRef(
+            plan_id=series.plan_id, uid=series.uid, sequence=series.sequence, uri=uri
+        )
+
+
+def _refuse_invalid(series: CheckInSeries) -> None:
+    """A bad series is a bug in the caller, not a glitch: retrying cannot fix it."""
+    problems = _problems(series)
+    if problems:
+        raise ApplicationError(
+            f"check-in series of plan {series.plan_id} refused: {'; '.join(problems)}",
+            type="InvalidCheckInSeries",
+            non_retryable=True,
+        )
+
+
+def _problems(series: CheckInSeries) -> list[str]:
+    problems = []
+    emails = {person.email for person in series.attendees}
+    if len(series.attendees) != 2 or len(emails) != 2 or series.organizer.email not in emails:
+        problems.append(
+            "check-ins are private: the attendees must be exactly the organizer (the manager) "
+            f"and the team member, got {len(series.attendees)} attendee(s)"
+        )
+    if series.interval_weeks < 1:
+        problems.append(f"interval_weeks must be at least 1, got {series.interval_weeks}")
+    if series.first_at.tzinfo is None or series.until.tzinfo is None:
+        problems.append("first_at and until need a time zone")
+    elif series.until <= series.first_at:
+        problems.append("until must be after first_at")
+    try:
+        zone = ZoneInfo(series.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"{series.time_zone!r} is not a known time zone")
+    else:
+        if series.first_at.tzinfo is not None and (
+            series.first_at.astimezone(zone).weekday() != series.weekday.number
+        ):
+            problems.append(f"first_at is not a {series.weekday.value} in {series.time_zone}")
+    return problems

@@ -1,0 +1,152 @@
+"""Writes each version of the plan document and shares it with exactly the right people."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from pydantic import Field
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from coaching.org import Parties, Person
+from coaching.plan import Role, StrictModel
+from coaching.status import CheckIn, Phase, PlanVersion, Review, Signature
+from integrations.documents import DocumentStore, RenderedDocument
+
+
+class PlanDocumentRequest(StrictModel):
+    plan_id: str
+    phase: Phase
+    version: PlanVersion
+    parties: Parties
+    share_with: list[Role]
+    signatures: list[Signature] = Field(default_factory=list)
+    check_ins: list[CheckIn] = Field(default_factory=list)
+    review: Review | None = None
+
+
+class PublishedDocument(StrictModel):
+    plan_id: str
+    version: int
+    uri: str
+    shared_with: list[str]
+
+
+ROLE_NAMES = {
+    Role.manager: "Manager",
+    Role.team_member: "Team member",
+    Role.skip_level: "Manager's manager",
+    Role.hr: "HR",
+}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def _label(value: StrEnum) -> str:
+    if isinstance(value, Role):
+        return ROLE_NAMES[value]
+    return value.value.replace("_", " ").capitalize()
+
+
+def _local(moment: datetime, zone: str) -> str:
+    """Times read in the team member's zone, the one the cadence is agreed in."""
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone})"
+
+
+def _markdown_text(text: str) -> str:
+    """People's text stays text in Markdown: no accidental headings, links or raw HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+_TEMPLATES = Environment(
+    loader=PackageLoader("activities", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_TEMPLATES.filters.update(label=_label, local=_local, md=_markdown_text)
+
+
+class DocumentActivities:
+    def __init__(self, store: DocumentStore) -> None:
+        self._store = store
+
+    @activity.defn
+    def render_plan_document(self, request: PlanDocumentRequest) -> PublishedDocument:
+        _refuse_invalid(request)
+        readers = list(
+            {
+                person.email: person
+                for role in request.share_with
+                for person in request.parties.person(role)
+            }.values()
+        )
+        context = _context(request)
+        uri = self._store.publish(
+            RenderedDocument(
+                plan_id=request.plan_id,
+                version=request.version.number,
+                title=context["title"],
+                html=_TEMPLATES.get_template("plan.html.j2").render(context),
+                markdown=_TEMPLATES.get_template("plan.md.j2").render(context),
+                share_with=readers,
+            )
+        )
+        activity.logger.info(
+            "Published plan %s version %d (%s) to %d people",
+            request.plan_id,
+            request.version.number,
+            request.phase.value,
+            len(readers),
+        )
+        return PublishedDocument(
+            plan_id=request.plan_id,
+            version=request.version.number,
+            uri=uri,
+            shared_with=[person.email for person in readers],
+        )
+
+
+def _refuse_invalid(request: PlanDocumentRequest) -> None:
+    """Permanent mistakes: retrying would only repeat them."""
+    if request.phase is Phase.alignment and Role.team_member in request.share_with:
+        raise ApplicationError(
+            f"plan {request.plan_id} is in alignment: the team member may not see the document "
+            "until the manager's manager has approved it",
+            type="ConfidentialDocument",
+            non_retryable=True,
+        )
+    if request.version.content.content_hash() != request.version.sha256:
+        raise ApplicationError(
+            f"plan {request.plan_id} version {request.version.number}: the SHA-256 does not "
+            "match the content, so the document could not be tied to what is signed",
+            type="DocumentHashMismatch",
+            non_retryable=True,
+        )
+
+
+def _context(request: PlanDocumentRequest) -> dict[str, Any]:
+    content = request.version.content
+    parties: list[tuple[Role, Person]] = [
+        (role, person) for role in Role for person in request.parties.person(role)
+    ]
+    return {
+        "title": f"Coaching plan for {request.parties.team_member.name}",
+        "plan_id": request.plan_id,
+        "phase": request.phase,
+        "version": request.version,
+        "content": content,
+        "parties": parties,
+        "zone": content.cadence.time_zone,
+        "signatures": request.signatures,
+        "check_ins": request.check_ins,
+        "review": request.review,
+        "activity_names": {item.id: item.description for item in content.activities},
+        "support_names": {item.id: item.description for item in content.support},
+    }

@@ -1,0 +1,28 @@
+"""Where plan documents live: a folder by default, Google Docs in a company."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from coaching.org import Person
+from coaching.plan import StrictModel
+
+
+class RenderedDocument(StrictModel):
+    """One version of a plan's document, ready to store and share."""
+
+    plan_id: str
+    version: int
+    title: str
+    html: str
+    markdown: str
+    share_with: list[Person]
+
+
+class DocumentStore(Protocol):
+    def publish(self, document: RenderedDocument) -> str:
+        """Stores the version, grants access to exactly `share_with`, returns its address.
+
+        Publishing the same version again replaces it: activities may be retried.
+        """
+        ...

@@ -1,0 +1,90 @@
+"""The check-in series as one RFC 5545 invite file per plan, as a mail client would receive it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vCalAddress, vRecur
+
+from coaching.org import Person
+from integrations.calendar import CheckInSeries
+from integrations.local.files import file_uri, safe_name, write_atomically
+
+PRODID = "-//coachplan//Coaching plan check-ins//EN"
+
+
+class IcsCalendar:
+    """Writes `root/invites/<plan_id>.ics`: the series' latest REQUEST or CANCEL."""
+
+    def __init__(self, root: Path) -> None:
+        self._folder = root / "invites"
+
+    def publish_series(self, series: CheckInSeries) -> str:
+        return self._write(series, method="REQUEST", status="CONFIRMED")
+
+    def cancel_series(self, series: CheckInSeries) -> str:
+        return self._write(series, method="CANCEL", status="CANCELLED")
+
+    def _write(self, series: CheckInSeries, method: str, status: str) -> str:
+        path = self._folder / f"{safe_name(series.plan_id, 'plan id')}.ics"
+        stamp = _previous_stamp(path, series, method) or datetime.now(UTC).replace(microsecond=0)
+        write_atomically(path, _invite(series, method, status, stamp).to_ical())
+        return file_uri(path)
+
+
+def _invite(series: CheckInSeries, method: str, status: str, stamp: datetime) -> Calendar:
+    zone = ZoneInfo(series.time_zone)
+    start = series.first_at.astimezone(zone)
+    event = Event()
+    event.add("uid", series.uid)
+    event.add("sequence", series.sequence)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", start)
+    event.add("dtend", start + series.duration)
+    event.add(
+        "rrule",
+        vRecur(
+            freq="WEEKLY",
+            interval=series.interval_weeks,
+            byday=series.weekday.ical,
+            until=series.until.astimezone(UTC),
+        ),
+    )
+    event.add("status", status)
+    event.add("summary", series.summary)
+    if series.description:
+        event.add("description", series.description)
+    event.add("organizer", _address(series.organizer))
+    for person in series.attendees:
+        event.add("attendee", _address(person, role="REQ-PARTICIPANT", rsvp=True))
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    calendar.add_component(event)
+    calendar.add_missing_timezones(
+        first_date=start.date(), last_date=series.until.astimezone(zone).date() + timedelta(days=1)
+    )
+    return calendar
+
+
+def _address(person: Person, role: str | None = None, rsvp: bool | None = None) -> vCalAddress:
+    return vCalAddress.new(person.email, cn=person.name, role=role, rsvp=rsvp)
+
+
+def _previous_stamp(path: Path, series: CheckInSeries, method: str) -> datetime | None:
+    """The same message sent again keeps its DTSTAMP, so a retry writes the identical file."""
+    if not path.exists():
+        return None
+    previous = Calendar.from_ical(path.read_bytes())
+    events = previous.events
+    if str(previous.get("method", "")) != method or len(events) != 1:
+        return None
+    event = events[0]
+    if str(event.get("uid")) != series.uid or int(event.get("sequence", -1)) != series.sequence:
+        return None
+    stamp: datetime = event.decoded("dtstamp")
+    return stamp
