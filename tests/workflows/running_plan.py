@@ -1,0 +1,215 @@
+"""A plan on the time-skipping server, driven the way its people drive it."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import json
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from coaching.actions import (
+    SIGNING_INTENT,
+    ApproveAlignment,
+    MarkReady,
+    SignPlan,
+)
+from coaching.org import Parties, Person
+from coaching.plan import PlanContent
+from coaching.status import Phase, PlanStatus
+from workflows.coaching_plan import CoachingPlanWorkflow
+
+HISTORIES = Path(__file__).parent.parent / "histories"
+
+MANAGER = Person(id="mia", name="Mia Manager", email="mia@example.com")
+MEMBER = Person(id="tom", name="Tom Member", email="tom@example.com")
+SKIP = Person(id="sara", name="Sara Skip", email="sara@example.com")
+HR = Person(id="hana", name="Hana HR", email="hana@example.com")
+STRANGER = "eve@example.com"
+PARTIES = Parties(manager=MANAGER, team_member=MEMBER, skip_level=SKIP, hr=[HR])
+
+
+def plan_content(start: date) -> PlanContent:
+    return PlanContent.model_validate(
+        {
+            "development_area": "Stakeholder communication",
+            "current_state": "Project updates reach stakeholders late and without risks named.",
+            "goal": {
+                "specific": "Send a written weekly update to the product stakeholders",
+                "measure": "Weekly updates sent on time, with risks and decisions named",
+                "target": "4 of 4 weeks",
+                "achieve_by": (start + timedelta(days=28)).isoformat(),
+            },
+            "activities": [
+                {"description": "Draft an update template with the manager"},
+                {"description": "Shadow the lead's stakeholder review"},
+            ],
+            "timeline": {"start": start.isoformat()},
+            "support": [
+                {"kind": "meeting", "description": "Weekly 30-minute coaching 1:1"},
+                {"kind": "manager_assistance", "description": "Review of the first two updates"},
+            ],
+            "cadence": {"weekday": "thursday", "time": "10:00", "time_zone": "Europe/Berlin"},
+        }
+    )
+
+
+@dataclass
+class RunningPlan:
+    """One plan on the time-skipping server, and the folder its activities write to."""
+
+    env: WorkflowEnvironment
+    handle: WorkflowHandle[CoachingPlanWorkflow, Any]
+    data_dir: Path
+    start: date
+
+    async def status(self) -> PlanStatus:
+        return await self.handle.query(CoachingPlanWorkflow.status)
+
+    async def reaches(self, phase: Phase) -> PlanStatus:
+        """Waits for the phase, and for the work that entering it started."""
+        await eventually(lambda: self._in(phase))
+        await self.settled()
+        return await self.status()
+
+    async def settled(self) -> None:
+        await eventually(self._idle)
+
+    async def first_draft_shared(self) -> bool:
+        return bool((await self.status()).documents) and bool(self.outbox())
+
+    async def _in(self, phase: Phase) -> bool:
+        return (await self.status()).phase is phase
+
+    async def _idle(self) -> bool:
+        raw = (await self.handle.describe()).raw_description
+        return not raw.pending_activities and not raw.HasField("pending_workflow_task")
+
+    async def act(self, update: Any, action: Any) -> Any:
+        return await self.handle.execute_update(update, action)
+
+    async def refused(self, update: Any, action: Any) -> str:
+        """Asserts the action is refused and changes nothing; returns the reason."""
+        await self.settled()
+        before = (await self.status()).model_dump_json()
+        with pytest.raises(WorkflowUpdateFailedError) as refusal:
+            await self.handle.execute_update(update, action)
+        after = (await self.status()).model_dump_json()
+        assert after == before, f"{before}\n!=\n{after}"
+        cause = refusal.value.cause
+        return str(getattr(cause, "message", cause))
+
+    async def now(self) -> datetime:
+        return await self.env.get_current_time()
+
+    async def advance(self, delta: timedelta) -> None:
+        await self.env.sleep(delta)
+
+    async def advance_to(self, moment: datetime) -> None:
+        remaining = moment - await self.now()
+        if remaining > timedelta(0):
+            await self.env.sleep(remaining)
+
+    def outbox(self) -> list[EmailMessage]:
+        messages = []
+        for path in sorted((self.data_dir / "outbox").glob("*.eml")):
+            parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            messages.append(parsed)
+        return messages
+
+    def shared_with(self, version: int) -> list[str]:
+        record = json.loads(
+            (
+                self.data_dir
+                / "documents"
+                / self.handle.id.removeprefix("coaching-plan-")
+                / "sharing.json"
+            ).read_text()
+        )
+        shared: list[str] = record["versions"][str(version)]
+        return shared
+
+    async def expect_at(self, moment: datetime, person: Person, subject_part: str) -> None:
+        """Nothing is sent a minute before `moment`; the message is there a minute after."""
+        await self.advance_to(moment - timedelta(minutes=1))
+        await self.settled()
+        assert self.mail_to(person, subject_part) == [], f"{subject_part!r} came early"
+        await self.advance_to(moment + timedelta(minutes=1))
+        await eventually(lambda: bool(self.mail_to(person, subject_part)))
+
+    async def reminder_due(self) -> datetime:
+        """When the first reminder of the current wait is due: the obligation's `due`."""
+        await self.settled()
+        due = (await self.status()).owed[0].due
+        assert due is not None
+        return due
+
+    def mail_to(self, person: Person, subject_part: str = "") -> list[EmailMessage]:
+        return [
+            m
+            for m in self.outbox()
+            if person.email in str(m["To"]) and subject_part in str(m["Subject"])
+        ]
+
+    async def keep_history(self, name: str) -> None:
+        """With COACHPLAN_RECORD_HISTORIES=1, saves this run for the replay tests."""
+        if os.environ.get("COACHPLAN_RECORD_HISTORIES") == "1":
+            history = await self.handle.fetch_history()
+            (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+    # The usual way through the early phases, for tests about later ones.
+
+    async def align(self) -> None:
+        await self.act(
+            CoachingPlanWorkflow.approve, ApproveAlignment(actor=SKIP.email, comment="Agreed.")
+        )
+
+    async def agree(self) -> None:
+        version = (await self.status()).version
+        for person in (MANAGER, MEMBER):
+            await self.act(
+                CoachingPlanWorkflow.mark_ready, MarkReady(actor=person.email, version=version)
+            )
+
+    async def sign_by(self, person: Person) -> None:
+        status = await self.status()
+        await self.act(
+            CoachingPlanWorkflow.sign,
+            SignPlan(
+                actor=person.email,
+                version=status.version,
+                sha256=status.sha256,
+                intent=SIGNING_INTENT,
+            ),
+        )
+
+    async def activate(self) -> None:
+        await self.align()
+        await self.agree()
+        await self.sign_by(MANAGER)
+        await self.sign_by(MEMBER)
+
+
+async def eventually(check: Callable[[], Awaitable[bool] | bool], seconds: float = 10) -> None:
+    """Waits (in real time) for a workflow task that a timer or an update started to finish."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        outcome = check()
+        if not isinstance(outcome, bool):
+            outcome = await outcome
+        if outcome:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still not true after {seconds} s: {check}")
+        await asyncio.sleep(0.05)

@@ -1,0 +1,31 @@
+"""Every recorded history still replays, so a change that would break running plans fails here.
+
+Record new ones with `COACHPLAN_RECORD_HISTORIES=1 .venv/bin/pytest tests/workflows`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from coaching.converter import data_converter
+from tests.workflows.running_plan import HISTORIES
+from workflows.coaching_plan import CoachingPlanWorkflow
+
+RECORDED = sorted(HISTORIES.glob("*.json"))
+
+
+def test_the_happy_path_is_recorded() -> None:
+    assert HISTORIES / "happy_path.json" in RECORDED
+
+
+@pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
+async def test_recorded_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(f"replay-{path.stem}", json.loads(path.read_text()))
+    replayer = Replayer(workflows=[CoachingPlanWorkflow], data_converter=data_converter)
+    result = await replayer.replay_workflow(history)
+    assert result.replay_failure is None
