@@ -1,0 +1,310 @@
+"""`coachplan up`: the whole system on one machine, a Temporal dev server and the worker.
+
+Both run as child processes in their own sessions, so that Ctrl-C reaches only this process
+and the children stop in order: the worker first (it finishes its activities), then the
+server. If either child dies, the other is stopped too: a half-running stack only misleads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+import urllib.request
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import yaml
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from coaching.connection import connect
+from coaching.form import PlanForm
+from coaching.org import OrgDirectory
+from coaching.settings import Settings
+
+READY = "coachplan is up"
+"""Printed once the server answers and the worker polls: tests and scripts wait for it."""
+
+EXAMPLE_FORM = Path("examples/plan.yaml")
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+SERVER_START_TIMEOUT = 30.0
+WORKER_START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+"""Per child: the worker's graceful shutdown takes up to 10 s."""
+PROGRESS_EVERY = 3.0
+LOG_TAIL_LINES = 15
+
+T = TypeVar("T")
+
+
+class StackError(Exception):
+    """Why the stack cannot start or keep running, for the person who ran `coachplan up`."""
+
+
+class _Interrupted(Exception):
+    """SIGINT or SIGTERM: the normal way to stop."""
+
+
+@dataclass
+class _Child:
+    name: str
+    process: asyncio.subprocess.Process
+    log: Path | None = None
+
+    def describe_exit(self) -> str:
+        message = f"{self.name} exited unexpectedly (exit code {self.process.returncode})"
+        if self.log is not None and self.log.exists():
+            tail = self.log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
+            message += f"; the end of {self.log}:\n" + "\n".join(tail)
+        return message
+
+
+def run_local_stack(settings: Settings) -> int:
+    """Runs until Ctrl-C or SIGTERM (exit code 0) or until something fails (non-zero)."""
+    try:
+        _check_can_start(settings)
+    except StackError as error:
+        print(f"coachplan up: {error}", file=sys.stderr, flush=True)
+        return 1
+    return asyncio.run(_run(settings))
+
+
+def _check_can_start(settings: Settings) -> None:
+    if settings.temporal_host not in LOCAL_HOSTS:
+        raise StackError(
+            f"TEMPORAL_ADDRESS is {settings.temporal_address}, but `coachplan up` runs a local "
+            "server; unset it or use localhost:<port>"
+        )
+    for port, what, variable in (
+        (settings.temporal_port, "Temporal", "TEMPORAL_ADDRESS"),
+        (settings.ui_port, "the Temporal UI", "COACHPLAN_UI_PORT"),
+    ):
+        if _in_use(settings.temporal_host, port):
+            raise StackError(
+                f"port {port} (for {what}) is already in use: is another `coachplan up` or "
+                f"Temporal server running? Stop it, or choose another port with {variable}."
+            )
+
+
+def _in_use(host: str, port: int) -> bool:
+    """Binds like a server would (SO_REUSEADDR ignores connections in TIME_WAIT)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((socket.gethostbyname(host), port))
+        except OSError:
+            return True
+    return False
+
+
+async def _run(settings: Settings) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    children: list[_Child] = []
+    try:
+        children.append(await _start_server(settings))
+        client = await _watch(_wait_for_server(settings), stop, children)
+        children.append(await _start_worker(settings))
+        await _watch(_wait_for_worker(client, settings), stop, children)
+        _print_next_steps(settings)
+        await _watch(stop.wait(), stop, children)
+    except _Interrupted:
+        print("\nstopping coachplan...", flush=True)
+    except StackError as error:
+        print(f"coachplan up: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        for child in reversed(children):
+            await _stop(child)
+    return 0
+
+
+def _bin_dir() -> Path:
+    return Path(sys.executable).parent
+
+
+async def _start_server(settings: Settings) -> _Child:
+    temporal = _bin_dir() / "temporal"
+    if not temporal.exists():
+        raise StackError(f"the Temporal CLI is not installed at {temporal}; run `make install`")
+    log = settings.data_dir / "temporal.log"
+    with log.open("wb") as output:
+        process = await _spawn(
+            [
+                str(temporal),
+                "server",
+                "start-dev",
+                "--db-filename",
+                str(settings.data_dir / "temporal.db"),
+                "--ip",
+                settings.temporal_host,
+                "--port",
+                str(settings.temporal_port),
+                "--ui-port",
+                str(settings.ui_port),
+                "--namespace",
+                settings.namespace,
+                "--log-level",
+                "warn",
+            ],
+            output=output,
+        )
+    print(f"started the Temporal server (pid {process.pid}), logging to {log}", flush=True)
+    return _Child("the Temporal server", process, log)
+
+
+async def _start_worker(settings: Settings) -> _Child:
+    env = {**os.environ, **settings.as_env(), "PYTHONUNBUFFERED": "1"}
+    process = await _spawn([sys.executable, "-m", "worker"], env=env)
+    print(f"started the worker (pid {process.pid})", flush=True)
+    return _Child("the worker", process)
+
+
+async def _spawn(
+    command: list[str], output: IO[bytes] | None = None, env: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *command,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
+        env=env,
+        start_new_session=True,
+    )
+
+
+async def _watch(step: Awaitable[T], stop: asyncio.Event, children: list[_Child]) -> T:
+    """Awaits `step` unless a signal arrives or a child exits first."""
+    task = asyncio.ensure_future(step)
+    stopped = asyncio.ensure_future(stop.wait())
+    exits = {asyncio.ensure_future(child.process.wait()): child for child in children}
+    futures: set[asyncio.Future[Any]] = {task, stopped, *exits}
+    try:
+        done, _ = await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for future in futures:
+            future.cancel()
+    if stopped in done:
+        raise _Interrupted
+    for future, child in exits.items():
+        if future in done:
+            raise StackError(child.describe_exit())
+    return task.result()
+
+
+async def _wait_for_server(settings: Settings) -> Client:
+    """Until the frontend accepts a client and the UI answers HTTP."""
+    url = f"http://{settings.temporal_host}:{settings.ui_port}/"
+    started = time.monotonic()
+    reported = started
+    while True:
+        try:
+            client = await asyncio.wait_for(connect(settings), timeout=3)
+            if await asyncio.to_thread(_answers_http, url):
+                return client
+        except (RuntimeError, OSError, TimeoutError):
+            pass
+        now = time.monotonic()
+        if now - started > SERVER_START_TIMEOUT:
+            raise StackError(
+                f"the Temporal server did not answer on {settings.temporal_address} and {url} "
+                f"within {SERVER_START_TIMEOUT:.0f} s; see {settings.data_dir / 'temporal.log'}"
+            )
+        if now - reported >= PROGRESS_EVERY:
+            reported = now
+            print(
+                f"waiting for the Temporal server on {settings.temporal_address} "
+                f"({now - started:.0f} s)...",
+                flush=True,
+            )
+        await asyncio.sleep(0.3)
+
+
+def _answers_http(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return 200 <= int(response.status) < 500
+    except OSError:
+        return False
+
+
+async def _wait_for_worker(client: Client, settings: Settings) -> None:
+    """Until the worker polls its task queue: only then can a plan actually start."""
+    request = DescribeTaskQueueRequest(
+        namespace=settings.namespace,
+        task_queue=TaskQueue(name=settings.task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    deadline = time.monotonic() + WORKER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            if (await client.workflow_service.describe_task_queue(request)).pollers:
+                return
+        except RPCError:
+            pass
+        await asyncio.sleep(0.3)
+    raise StackError(
+        f"the worker did not poll task queue {settings.task_queue} within "
+        f"{WORKER_START_TIMEOUT:.0f} s"
+    )
+
+
+def _print_next_steps(settings: Settings) -> None:
+    cli = _bin_dir() / "coachplan"
+    if cli.is_relative_to(Path.cwd()):
+        cli = cli.relative_to(Path.cwd())
+    manager = _example_manager(settings) or "<manager email>"
+    print(
+        f"""
+{READY}.
+  Temporal UI  http://{settings.temporal_host}:{settings.ui_port}
+  Temporal     {settings.temporal_address}, namespace {settings.namespace}, \
+task queue {settings.task_queue}
+  Files        {settings.data_dir}/ (documents, calendar invites, outbox, temporal.db)
+
+Try:
+  {cli} start --form {EXAMPLE_FORM} --as {manager}
+  {cli} status <plan id> --as {manager}
+  {cli} demo
+
+Press Ctrl-C to stop.""",
+        flush=True,
+    )
+
+
+def _example_manager(settings: Settings) -> str | None:
+    """The manager of the example form's team member: who may start the example plan."""
+    try:
+        form = PlanForm.load(EXAMPLE_FORM)
+        org = OrgDirectory.load(settings.org_file)
+        manager_id = org.by_email(form.team_member).manager
+        return org.by_id(manager_id).email if manager_id is not None else None
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+
+
+async def _stop(child: _Child) -> None:
+    """SIGTERM, then SIGKILL if it does not stop in time."""
+    if child.process.returncode is not None:
+        return
+    print(f"stopping {child.name}...", flush=True)
+    child.process.terminate()
+    try:
+        await asyncio.wait_for(child.process.wait(), timeout=STOP_TIMEOUT)
+    except TimeoutError:
+        print(f"{child.name} did not stop in {STOP_TIMEOUT:.0f} s; killing it", flush=True)
+        child.process.kill()
+        await child.process.wait()
+    print(f"{child.name} stopped", flush=True)

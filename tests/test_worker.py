@@ -1,0 +1,72 @@
+"""The worker registers the plan workflow and every activity, bound to the integrations."""
+
+from __future__ import annotations
+
+import inspect
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from temporalio import activity
+from temporalio.testing import WorkflowEnvironment
+
+from activities import plan_activities
+from activities.calendar import CalendarActivities
+from activities.documents import DocumentActivities
+from activities.notifications import NotificationActivities
+from coaching.settings import Settings
+from integrations import build_integrations
+from integrations.local.calendar import IcsCalendar
+from integrations.local.documents import LocalDocumentStore
+from integrations.local.mail import OutboxMailer
+from worker import build_worker
+from workflows.coaching_plan import CoachingPlanWorkflow
+
+
+def activity_names(functions: list[object]) -> set[str]:
+    names = set()
+    for function in functions:
+        definition = activity._Definition.from_callable(function)  # type: ignore[arg-type]
+        if definition is not None and definition.name is not None:
+            names.add(definition.name)
+    return names
+
+
+def test_local_integrations_are_rooted_in_the_data_dir(tmp_path: Path) -> None:
+    integrations = build_integrations(Settings(data_dir=tmp_path))
+
+    assert isinstance(integrations.documents, LocalDocumentStore)
+    assert isinstance(integrations.calendar, IcsCalendar)
+    assert isinstance(integrations.mail, OutboxMailer)
+
+
+def test_every_activity_method_is_registered(tmp_path: Path) -> None:
+    defined = activity_names(
+        [
+            method
+            for cls in (DocumentActivities, CalendarActivities, NotificationActivities)
+            for _, method in inspect.getmembers(cls, inspect.isfunction)
+        ]
+    )
+
+    registered = plan_activities(build_integrations(Settings(data_dir=tmp_path)))
+
+    assert activity_names(list(registered)) == defined
+    assert len(registered) == len(defined)
+    assert {"render_plan_document", "send_notification", "schedule_check_ins"} <= defined
+
+
+async def test_worker_starts_and_shuts_down(
+    time_skipping_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    integrations = build_integrations(Settings(data_dir=tmp_path))
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        worker = build_worker(time_skipping_env.client, "worker-test", integrations, executor)
+        config = worker.config()
+        async with worker:
+            pass
+
+    assert worker.is_shutdown
+    assert worker.task_queue == "worker-test"
+    assert config.get("workflows") == [CoachingPlanWorkflow]
+    assert config.get("activity_executor") is executor
+    assert len(config.get("activities", [])) == len(plan_activities(integrations))

@@ -1,0 +1,86 @@
+"""The worker: runs every plan's workflow and activities until it is told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities import plan_activities
+from coaching.connection import connect
+from coaching.settings import Settings, SettingsError
+from integrations import Integrations, build_integrations
+from workflows.coaching_plan import CoachingPlanWorkflow
+
+ACTIVITY_THREADS = 100
+"""One thread per activity slot (the SDK's default of 100), so a started activity never queues."""
+
+GRACEFUL_SHUTDOWN = timedelta(seconds=10)
+"""Running activities may finish (they are idempotent, so a cut-off one is retried anyway)."""
+
+log = logging.getLogger("coachplan.worker")
+
+
+def build_worker(
+    client: Client, task_queue: str, integrations: Integrations, executor: ThreadPoolExecutor
+) -> Worker:
+    """The activities are sync (files, Google's client, SQLAlchemy), hence the executor."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[CoachingPlanWorkflow],
+        activities=plan_activities(integrations),
+        activity_executor=executor,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+    )
+
+
+async def run(settings: Settings) -> None:
+    """Runs until SIGINT or SIGTERM, or until the worker fails."""
+    client = await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+        worker = build_worker(client, settings.task_queue, build_integrations(settings), executor)
+        running = asyncio.create_task(worker.run())
+        stopping = asyncio.create_task(stop.wait())
+        log.info(
+            "worker started: task queue %s at %s (namespace %s)",
+            settings.task_queue,
+            settings.temporal_address,
+            settings.namespace,
+        )
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not running.done():
+            log.info("stopping the worker")
+            await worker.shutdown()
+        await running
+    log.info("worker stopped")
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        sys.exit(f"coachplan-worker: bad configuration\n{error}")
+    try:
+        asyncio.run(run(settings))
+    except RuntimeError as error:
+        log.error("cannot run the worker against %s: %s", settings.temporal_address, error)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
