@@ -243,6 +243,11 @@ async def test_active_refuses_wrong_person_phase_and_data(plan: RunningPlan) -> 
         "record_check_in",
         {**check_in(MANAGER.email, 1).model_dump(mode="json"), "feedback": ""},
     )
+    later_note = AddCheckInNote(actor=MEMBER.email, number=2, note="Ahead of time")
+    assert "check-in 2 is not due until" in await plan.refused(Plan.add_check_in_note, later_note)
+    assert "note" in await refused_raw(
+        plan, "add_check_in_note", {"actor": MEMBER.email, "number": 1, "note": ""}
+    )
     await plan.act(Plan.record_check_in, check_in(MANAGER.email, 1))
     assert "already recorded" in await plan.refused(
         Plan.record_check_in, check_in(MANAGER.email, 1)
@@ -279,6 +284,9 @@ async def test_review_refuses_wrong_person_phase_and_data(plan: RunningPlan) -> 
     )
 
     await plan.act(Plan.submit_review, review(MANAGER.email))
+    assert "comment" in await refused_raw(
+        plan, "comment_on_review", {"actor": MEMBER.email, "comment": ""}
+    )
     assert "already submitted" in await plan.refused(Plan.submit_review, review(MANAGER.email))
     assert "check-ins are closed" in await plan.refused(
         Plan.record_check_in, check_in(MANAGER.email, 1)
