@@ -30,6 +30,7 @@ from coaching.connection import connect
 from coaching.form import PlanForm
 from coaching.org import OrgDirectory
 from coaching.settings import Settings
+from starter.binaries import MissingBinary, installed_binary
 
 READY = "coachplan is up"
 """Printed once the server answers and the worker polls: tests and scripts wait for it."""
@@ -131,14 +132,11 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
-def _bin_dir() -> Path:
-    return Path(sys.executable).parent
-
-
 async def _start_server(settings: Settings) -> _Child:
-    temporal = _bin_dir() / "temporal"
-    if not temporal.exists():
-        raise StackError(f"the Temporal CLI is not installed at {temporal}; run `make install`")
+    try:
+        temporal = installed_binary("temporal")
+    except MissingBinary as error:
+        raise StackError(str(error)) from None
     log = settings.data_dir / "temporal.log"
     with log.open("wb") as output:
         process = await _spawn(
@@ -262,7 +260,7 @@ async def _wait_for_worker(client: Client, settings: Settings) -> None:
 
 
 def _print_next_steps(settings: Settings) -> None:
-    cli = _bin_dir() / "coachplan"
+    cli = Path(sys.executable).parent / "coachplan"
     if cli.is_relative_to(Path.cwd()):
         cli = cli.relative_to(Path.cwd())
     manager = _example_manager(settings) or "<manager email>"
