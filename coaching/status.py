@@ -149,6 +149,9 @@ class PlanStatus(StrictModel):
     phase: Phase
     outcome: Outcome | None = None
     parties: Parties
+    team_member_included: bool = Field(
+        description="The team member sees the plan only once the skip-level has approved it."
+    )
     version: int
     content: PlanContent
     sha256: str

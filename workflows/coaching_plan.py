@@ -609,6 +609,7 @@ class CoachingPlanWorkflow:
             phase=self._phase,
             outcome=self._outcome,
             parties=self._parties,
+            team_member_included=self._alignment_approved,
             version=version.number,
             content=version.content,
             sha256=version.sha256,

@@ -1,0 +1,456 @@
+"""`coachplan`: start a plan, act on it, read it, list yours, or watch a whole one in seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from coaching.actions import (
+    SIGNING_INTENT,
+    Action,
+    ActivityDraft,
+    ActivityProgress,
+    AddCheckInNote,
+    ApproveAlignment,
+    CancelPlan,
+    CommentOnReview,
+    DeclineToSign,
+    ExtendPlan,
+    MarkReady,
+    ProposeActivities,
+    RecordCheckIn,
+    RequestChanges,
+    ReviewOutcome,
+    RevisePlan,
+    SignPlan,
+    SubmitReview,
+    SupportDelivery,
+)
+from coaching.form import PlanForm
+from coaching.plan import ActivityStatus
+from coaching.settings import Settings, SettingsError
+from coaching.validation import explain
+from starter.display import show_plan_list, show_review_form, show_status
+from starter.plan_client import PlanClient, PlanError, TemporalUnavailable
+from workflows.coaching_plan import CoachingPlanWorkflow as Plan
+
+app = typer.Typer(
+    help=__doc__,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+act_app = typer.Typer(
+    help="Act on a plan as one of its people: `coachplan act PLAN ACTION --as EMAIL [fields]`.",
+    no_args_is_help=True,
+)
+app.add_typer(act_app, name="act")
+
+console = Console()
+errors = Console(stderr=True)
+Result = TypeVar("Result")
+SomeAction = TypeVar("SomeAction", bound=Action)
+
+As = Annotated[str, typer.Option("--as", help="Your email, as in the org directory.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+def fail(lines: list[str] | str, code: int = 2) -> NoReturn:
+    for line in [lines] if isinstance(lines, str) else lines:
+        errors.print(f"[red]error:[/] {line}", highlight=False)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        fail(str(error).splitlines())
+
+
+def run(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:
+    """Connects, does the work, and turns every failure a person can cause into a sentence."""
+
+    async def connected() -> Result:
+        return await work(await PlanClient.connect(settings()))
+
+    try:
+        return asyncio.run(connected())
+    except ValidationError as error:
+        fail(explain(error))
+    except PlanError as error:
+        fail(str(error))
+    except TemporalUnavailable as error:
+        fail(str(error), code=1)
+
+
+def build(model: type[SomeAction], **fields: Any) -> SomeAction:
+    try:
+        return model(**fields)
+    except ValidationError as error:
+        fail(explain(error))
+
+
+@app.command()
+def start(
+    form: Annotated[Path, typer.Option(help="The start form (YAML), e.g. examples/plan.yaml.")],
+    as_: As,
+) -> None:
+    """Start a plan for one of your direct reports from a filled start form.
+
+    Example: `coachplan start --form examples/plan.yaml --as priya.raman@example.com`
+    """
+    if not form.is_file():
+        fail(f"form: {form} does not exist")
+    try:
+        plan_form = PlanForm.load(form)
+    except ValidationError as error:
+        fail(explain(error))
+
+    async def work(plans: PlanClient) -> None:
+        started = await plans.start(plan_form, as_, date.today())
+        parties = started.parties
+        console.print(
+            f"Started plan [bold]{started.plan_id}[/] for {parties.team_member.name}: "
+            f"{parties.skip_level.name} (your manager) is asked to align on it first.\n"
+            f"Next: coachplan status {started.plan_id} --as {as_}"
+        )
+
+    run(work)
+
+
+@app.command()
+def status(
+    plan: Annotated[str, typer.Argument(help="The plan id `coachplan start` printed.")],
+    as_: As,
+    json_: Json = False,
+) -> None:
+    """Show a plan: phase, who owes what by when, check-ins, signatures and the timeline.
+
+    Example: `coachplan status 3f9c2a7d81b4 --as priya.raman@example.com`
+    """
+
+    async def work(plans: PlanClient) -> None:
+        found = await plans.status(plan, as_)
+        if json_:
+            print(found.model_dump_json(indent=2))
+            return
+        show_status(found, console)
+        if found.phase.value == "review" and found.review is None:
+            show_review_form(await plans.review_form(plan, as_), console)
+
+    run(work)
+
+
+@app.command("list")
+def list_plans(as_: As, json_: Json = False) -> None:
+    """List the plans you are a party to (HR sees every plan).
+
+    Example: `coachplan list --as grace.liu@example.com`
+    """
+
+    async def work(plans: PlanClient) -> None:
+        found = await plans.plans(as_)
+        if json_:
+            print(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
+        else:
+            show_plan_list(found, console)
+
+    run(work)
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where the demo writes its documents, invites and outbox."),
+    ] = None,
+) -> None:
+    """Run one whole 30-day plan on the time-skipping test server, in seconds.
+
+    Plays each person in turn, then prints the timeline and where the generated documents,
+    invites and messages are. Needs no running server.
+    """
+    from starter.demo import run_demo
+
+    folder = data_dir or settings().data_dir / "demo"
+    raise typer.Exit(asyncio.run(run_demo(folder, settings(), console)))
+
+
+@app.command()
+def up() -> None:
+    """Run the whole system locally: Temporal dev server with its UI, and the worker.
+
+    `make run` calls this. Ctrl-C stops everything it started.
+    """
+    from starter.local_stack import run_local_stack
+
+    raise typer.Exit(run_local_stack(settings()))
+
+
+# Human actions. Each is one Update on the plan's workflow; the workflow has the last word.
+
+Plan_ = Annotated[str, typer.Argument(help="The plan id.")]
+
+
+@act_app.callback()
+def act(ctx: typer.Context, plan: Plan_) -> None:
+    ctx.obj = plan
+
+
+def perform(
+    ctx: typer.Context,
+    update: Any,
+    action: Action | Callable[[PlanClient, str], Awaitable[Action]],
+) -> None:
+    """Sends one action; some are built from the plan's current state (version, activities)."""
+
+    async def work(plans: PlanClient) -> None:
+        chosen = action if isinstance(action, Action) else await action(plans, ctx.obj)
+        result = await plans.act(ctx.obj, update, chosen)
+        console.print(f"{result.message} (phase {result.phase.value}, version {result.version})")
+
+    run(work)
+
+
+Comment = Annotated[str, typer.Option(help="What you want to say.")]
+
+
+@act_app.command()
+def approve(ctx: typer.Context, as_: As, comment: Comment = "") -> None:
+    """Skip-level: agree with the growth opportunity; the team member is brought in."""
+    perform(ctx, Plan.approve, build(ApproveAlignment, actor=as_, comment=comment))
+
+
+@act_app.command("request-changes")
+def request_changes(ctx: typer.Context, as_: As, comment: Comment) -> None:
+    """Skip-level: ask the manager to revise the draft."""
+    perform(ctx, Plan.request_changes, build(RequestChanges, actor=as_, comment=comment))
+
+
+@act_app.command()
+def revise(
+    ctx: typer.Context,
+    as_: As,
+    form: Annotated[Path, typer.Option(help="The revised start form (YAML).")],
+    summary: Annotated[str, typer.Option(help="What changed, in a line.")],
+) -> None:
+    """Manager: replace the draft during alignment with a revised start form."""
+    if not form.is_file():
+        fail(f"form: {form} does not exist")
+
+    async def make(plans: PlanClient, plan: str) -> Action:
+        current = await plans.status(plan, as_)
+        revised = PlanForm.load(form)
+        if revised.timeline.start is None:
+            timeline = revised.timeline.model_copy(update={"start": current.content.timeline.start})
+            revised = revised.model_copy(update={"timeline": timeline})
+        content = revised.to_content(date.today())
+        return build(RevisePlan, actor=as_, content=content, summary=summary)
+
+    perform(ctx, Plan.revise, make)
+
+
+@act_app.command()
+def propose(
+    ctx: typer.Context,
+    as_: As,
+    add: Annotated[
+        list[str] | None, typer.Option(help="A new activity: 'TEXT' or 'TEXT@YYYY-MM-DD'.")
+    ] = None,
+    edit: Annotated[
+        list[str] | None, typer.Option(help="Reword one: 'a2=TEXT' or 'a2=TEXT@YYYY-MM-DD'.")
+    ] = None,
+    drop: Annotated[list[str] | None, typer.Option(help="Remove one: 'a3'.")] = None,
+    note: Annotated[str, typer.Option(help="Why, for the other side.")] = "",
+) -> None:
+    """Manager or team member: propose a new version of the activities (a counter-proposal).
+
+    Starts from the current activities. Example:
+    `coachplan act PLAN propose --as kwame.mensah@example.com --add "Pair on the rollout" --drop a1`
+    """
+
+    async def make(plans: PlanClient, plan: str) -> Action:
+        current = await plans.status(plan, as_)
+        edits = dict(_split_edit(e) for e in edit or [])
+        dropped = set(drop or [])
+        unknown = (set(edits) | dropped) - {a.id for a in current.content.activities}
+        if unknown:
+            fail(f"there is no activity {', '.join(sorted(unknown))} in version {current.version}")
+        drafts = [
+            ActivityDraft(id=a.id, description=a.description, due=a.due)
+            if a.id not in edits
+            else _draft(edits[a.id], a.id)
+            for a in current.content.activities
+            if a.id not in dropped
+        ]
+        drafts += [_draft(text) for text in add or []]
+        return build(ProposeActivities, actor=as_, activities=drafts, note=note)
+
+    perform(ctx, Plan.propose_activities, make)
+
+
+@act_app.command()
+def ready(ctx: typer.Context, as_: As) -> None:
+    """Manager or team member: you are ready to sign the current version."""
+
+    async def make(plans: PlanClient, plan: str) -> Action:
+        current = await plans.status(plan, as_)
+        return build(MarkReady, actor=as_, version=current.version)
+
+    perform(ctx, Plan.mark_ready, make)
+
+
+@act_app.command()
+def sign(
+    ctx: typer.Context,
+    as_: As,
+    yes: Annotated[bool, typer.Option("--yes", help="Adopt the statement without asking.")] = False,
+) -> None:
+    """Manager or team member: sign the current version, bound to its SHA-256."""
+
+    async def make(plans: PlanClient, plan: str) -> Action:
+        current = await plans.status(plan, as_)
+        console.print(
+            f"You are signing version {current.version} (SHA-256 {current.sha256}).\n"
+            f"Statement: {SIGNING_INTENT}"
+        )
+        if not yes and not typer.confirm("Sign?"):
+            fail("not signed")
+        return build(
+            SignPlan,
+            actor=as_,
+            version=current.version,
+            sha256=current.sha256,
+            intent=SIGNING_INTENT,
+        )
+
+    perform(ctx, Plan.sign, make)
+
+
+@act_app.command()
+def decline(ctx: typer.Context, as_: As, comment: Comment) -> None:
+    """Team member: decline to sign, saying why. HR is told and co-authoring reopens."""
+    perform(ctx, Plan.decline, build(DeclineToSign, actor=as_, comment=comment))
+
+
+@act_app.command("check-in")
+def check_in(
+    ctx: typer.Context,
+    as_: As,
+    number: Annotated[int, typer.Option(help="Which check-in (1, 2, ...).")],
+    progress: Annotated[
+        list[str], typer.Option(help="Per activity: 'a1=in_progress' or 'a1=done:note'.")
+    ],
+    support: Annotated[
+        list[str], typer.Option(help="Per promised support: 's1=yes' or 's2=no:note'.")
+    ],
+    feedback: Annotated[str, typer.Option(help="Your feedback this time.")],
+    adjustments: Annotated[str, typer.Option(help="Anything you change.")] = "",
+) -> None:
+    """Manager: record a check-in: progress per activity and whether your support happened."""
+    action = build(
+        RecordCheckIn,
+        actor=as_,
+        number=number,
+        progress=[_progress(p) for p in progress],
+        support=[_support(s) for s in support],
+        feedback=feedback,
+        adjustments=adjustments,
+    )
+    perform(ctx, Plan.record_check_in, action)
+
+
+@act_app.command()
+def note(
+    ctx: typer.Context,
+    as_: As,
+    number: Annotated[int, typer.Option(help="Which check-in (1, 2, ...).")],
+    text: Annotated[str, typer.Option("--note", help="Your note.")],
+) -> None:
+    """Team member: add your note to a check-in."""
+    perform(ctx, Plan.add_check_in_note, build(AddCheckInNote, actor=as_, number=number, note=text))
+
+
+@act_app.command()
+def review(
+    ctx: typer.Context,
+    as_: As,
+    outcome: Annotated[ReviewOutcome, typer.Option(help="How the goal went.")],
+    achievements: Annotated[str, typer.Option(help="What was achieved.")],
+    next_steps: Annotated[str, typer.Option(help="What comes next.")],
+) -> None:
+    """Manager: submit the review (`coachplan status` shows the pre-filled evidence)."""
+    action = build(
+        SubmitReview,
+        actor=as_,
+        outcome=outcome,
+        achievements=achievements,
+        next_steps=next_steps,
+    )
+    perform(ctx, Plan.submit_review, action)
+
+
+@act_app.command()
+def comment(ctx: typer.Context, as_: As, text: Annotated[str, typer.Option("--comment")]) -> None:
+    """Team member: add your comment to the submitted review."""
+    perform(ctx, Plan.comment_on_review, build(CommentOnReview, actor=as_, comment=text))
+
+
+@act_app.command()
+def extend(
+    ctx: typer.Context,
+    as_: As,
+    new_end: Annotated[str, typer.Option(help="The new end date, YYYY-MM-DD.")],
+    reason: Annotated[str, typer.Option(help="Why more time helps.")],
+) -> None:
+    """Manager: extend the plan once, instead of the review (at most 30 days more)."""
+    perform(ctx, Plan.extend, build(ExtendPlan, actor=as_, new_end=new_end, reason=reason))
+
+
+@act_app.command()
+def cancel(ctx: typer.Context, as_: As, reason: Annotated[str, typer.Option()]) -> None:
+    """Manager or HR: cancel the plan from any phase, with a reason."""
+    perform(ctx, Plan.cancel, build(CancelPlan, actor=as_, reason=reason))
+
+
+def _split_edit(edit: str) -> tuple[str, str]:
+    activity_id, separator, text = edit.partition("=")
+    if not separator:
+        fail(f"edit: '{edit}' should look like a2=TEXT")
+    return activity_id.strip(), text
+
+
+def _draft(text: str, activity_id: str | None = None) -> ActivityDraft:
+    description, _, due = text.rpartition("@") if "@" in text else (text, "", "")
+    try:
+        return ActivityDraft(id=activity_id, description=description, due=due or None)
+    except ValidationError as error:
+        fail([f"activity '{text}': {line}" for line in explain(error)])
+
+
+def _progress(text: str) -> ActivityProgress:
+    activity_id, _, rest = text.partition("=")
+    status, _, note_text = rest.partition(":")
+    if status not in ActivityStatus.__members__:
+        fail(
+            f"progress: '{text}' should look like a1=in_progress[:note], with a status of "
+            f"{', '.join(ActivityStatus.__members__)}"
+        )
+    return ActivityProgress(activity_id=activity_id, status=ActivityStatus(status), note=note_text)
+
+
+def _support(text: str) -> SupportDelivery:
+    support_id, _, rest = text.partition("=")
+    delivered, _, note_text = rest.partition(":")
+    if delivered not in ("yes", "no"):
+        fail(f"support: '{text}' should look like s1=yes[:note] or s1=no[:note]")
+    return SupportDelivery(support_id=support_id, delivered=delivered == "yes", note=note_text)

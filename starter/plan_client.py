@@ -1,0 +1,196 @@
+"""How people reach their plans: start one, act on it, read it, list theirs.
+
+Shared by the CLI and (later) the web app, so access rules and error wording live once.
+Every failure a person can cause becomes a `PlanError` with a sentence they can act on.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import Any
+
+from temporalio.api.enums.v1 import WorkflowExecutionStatus
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
+from coaching.actions import Action, StartPlan, workflow_id_for
+from coaching.connection import connect
+from coaching.form import PlanForm
+from coaching.org import DirectoryError, OrgDirectory
+from coaching.plan import Role
+from coaching.policy import PlanPolicy
+from coaching.settings import Settings
+from coaching.status import ActionResult, PlanStatus, ReviewForm
+from workflows.coaching_plan import CoachingPlanWorkflow
+
+PLAN_ID = re.compile(r"^[a-z0-9]{6,32}$")
+QUERY_TIMEOUT = timedelta(seconds=10)
+"""A query needs a worker; without one, say so instead of waiting forever."""
+
+
+class PlanError(Exception):
+    """Something the person asked for cannot be done; the message says why."""
+
+
+class TemporalUnavailable(Exception):
+    """The Temporal server cannot be reached: nothing the person typed is at fault."""
+
+
+class PlanClient:
+    def __init__(self, client: Client, settings: Settings, directory: OrgDirectory) -> None:
+        self._client = client
+        self._settings = settings
+        self.directory = directory
+
+    @classmethod
+    async def connect(cls, settings: Settings) -> PlanClient:
+        directory = load_directory(settings)
+        try:
+            client = await connect(settings)
+        except RuntimeError as error:
+            raise TemporalUnavailable(
+                f"cannot reach Temporal at {settings.temporal_address} ({error}); "
+                "is `make run` running?"
+            ) from None
+        return cls(client, settings, directory)
+
+    async def start(
+        self, form: PlanForm, manager_email: str, today: date, policy: PlanPolicy | None = None
+    ) -> StartPlan:
+        """Starts the plan's workflow; raises `ValidationError` for a form that breaks a rule."""
+        try:
+            parties = self.directory.parties_for(manager_email, form.team_member)
+        except DirectoryError as error:
+            raise PlanError(str(error)) from None
+        start = StartPlan(
+            plan_id=uuid.uuid4().hex[:12],
+            parties=parties,
+            content=form.to_content(today),
+            policy=policy or self._settings.policy,
+        )
+        await self._guard(
+            lambda: self._client.start_workflow(
+                CoachingPlanWorkflow.run,
+                start,
+                id=workflow_id_for(start.plan_id),
+                task_queue=self._settings.task_queue,
+            )
+        )
+        return start
+
+    async def status(self, plan_id: str, viewer: str) -> PlanStatus:
+        """The live state, for one of the plan's four parties (or anyone in HR) only."""
+        status = await self._query(plan_id)
+        if not self.roles_of(status, viewer):
+            raise PlanError(
+                f"{viewer} may not see plan {plan_id}: a plan is shared only with the team "
+                "member, the manager, the manager's manager and HR"
+            )
+        return status
+
+    async def review_form(self, plan_id: str, viewer: str) -> ReviewForm:
+        await self.status(plan_id, viewer)
+        form: ReviewForm = await self._guard(
+            lambda: self._handle(plan_id).query(
+                CoachingPlanWorkflow.review_form, rpc_timeout=QUERY_TIMEOUT
+            )
+        )
+        return form
+
+    async def act(self, plan_id: str, update: Any, action: Action) -> ActionResult:
+        handle = self._handle(plan_id)
+        try:
+            result: ActionResult = await self._guard(lambda: handle.execute_update(update, action))
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            raise PlanError(f"refused: {getattr(cause, 'message', None) or cause}") from None
+        except PlanError:
+            raise
+        except RPCError:
+            raise PlanError(await self._why_unreachable(plan_id)) from None
+        return result
+
+    async def plans(self, viewer: str) -> list[PlanStatus]:
+        """Every plan the viewer is a party to (HR sees all), newest first."""
+        found = []
+        query = f'WorkflowType = "{CoachingPlanWorkflow.__name__}"'
+        async for execution in self._client.list_workflows(query):
+            plan_id = execution.id.removeprefix("coaching-plan-")
+            try:
+                status = await self._query(plan_id)
+            except PlanError:
+                continue
+            if self.roles_of(status, viewer):
+                found.append(status)
+        return found
+
+    def roles_of(self, status: PlanStatus, viewer: str) -> set[Role]:
+        """The viewer's roles on this plan; none means they may not see it at all."""
+        roles = status.parties.roles_of(viewer)
+        if self.directory.is_hr(viewer):
+            roles.add(Role.hr)
+        if not status.team_member_included:
+            roles.discard(Role.team_member)
+        return roles
+
+    def _handle(self, plan_id: str) -> WorkflowHandle[CoachingPlanWorkflow, Any]:
+        if not PLAN_ID.fullmatch(plan_id):
+            raise PlanError(
+                f"plan: '{plan_id}' is not a plan id (6 to 32 lowercase letters and digits, "
+                "as `coachplan start` printed it)"
+            )
+        return self._client.get_workflow_handle_for(
+            CoachingPlanWorkflow.run, workflow_id_for(plan_id)
+        )
+
+    async def _query(self, plan_id: str) -> PlanStatus:
+        handle = self._handle(plan_id)
+        try:
+            status: PlanStatus = await self._guard(
+                lambda: handle.query(CoachingPlanWorkflow.status, rpc_timeout=QUERY_TIMEOUT)
+            )
+        except (RPCError, WorkflowQueryFailedError):
+            raise PlanError(await self._why_unreachable(plan_id)) from None
+        return status
+
+    async def _why_unreachable(self, plan_id: str) -> str:
+        try:
+            description = await self._handle(plan_id).describe()
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                return f"there is no plan {plan_id}"
+            return f"plan {plan_id} cannot be reached: {error.message}"
+        if description.raw_description.workflow_execution_info.status != (
+            WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+        ):
+            return f"plan {plan_id} has finished; nothing can change it now"
+        return f"plan {plan_id} is not answering; is the worker running?"
+
+    async def _guard(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        """Turns a lost connection into `TemporalUnavailable`, leaving other errors as they are."""
+        try:
+            return await call()
+        except RPCError as error:
+            if error.status is RPCStatusCode.UNAVAILABLE:
+                raise TemporalUnavailable(
+                    f"lost the connection to Temporal at {self._settings.temporal_address}: "
+                    f"{error.message}"
+                ) from None
+            raise
+
+
+def load_directory(settings: Settings) -> OrgDirectory:
+    try:
+        return OrgDirectory.load(settings.org_file)
+    except FileNotFoundError:
+        raise PlanError(
+            f"the org directory {settings.org_file} does not exist (set COACHPLAN_ORG_FILE)"
+        ) from None
