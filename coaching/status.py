@@ -167,6 +167,26 @@ class PlanStatus(StrictModel):
     documents: list[str] = Field(description="Where each rendered version lives.")
 
 
+class PlanSummary(StrictModel):
+    """What anyone may know of a plan without being one of its parties: no names, no content."""
+
+    plan_id: str
+    phase: Phase
+    outcome: Outcome | None
+    version: int
+    owed: list[Obligation]
+
+    @classmethod
+    def of(cls, status: PlanStatus) -> PlanSummary:
+        return cls(
+            plan_id=status.plan_id,
+            phase=status.phase,
+            outcome=status.outcome,
+            version=status.version,
+            owed=[o.model_copy(update={"who": []}) for o in status.owed],
+        )
+
+
 class ActionResult(StrictModel):
     """What an accepted action changed, for the person who did it."""
 

@@ -37,8 +37,9 @@ from coaching.actions import (
 from coaching.form import PlanForm
 from coaching.plan import ActivityStatus
 from coaching.settings import Settings, SettingsError
+from coaching.status import Phase
 from coaching.validation import explain
-from starter.display import show_plan_list, show_review_form, show_status
+from starter.display import show_plan_list, show_review_form, show_status, show_summary
 from starter.plan_client import PlanClient, PlanError, TemporalUnavailable
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
@@ -130,21 +131,35 @@ def start(
 @app.command()
 def status(
     plan: Annotated[str, typer.Argument(help="The plan id `coachplan start` printed.")],
-    as_: As,
+    as_: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Your email. Without it you see only the phase and who owes what, by role.",
+        ),
+    ] = None,
     json_: Json = False,
 ) -> None:
     """Show a plan: phase, who owes what by when, check-ins, signatures and the timeline.
 
-    Example: `coachplan status 3f9c2a7d81b4 --as priya.raman@example.com`
+    Only the plan's four parties see its content. Example:
+    `coachplan status 3f9c2a7d81b4 --as priya.raman@example.com`
     """
 
     async def work(plans: PlanClient) -> None:
+        if as_ is None:
+            summary = await plans.summary(plan)
+            if json_:
+                print(summary.model_dump_json(indent=2))
+            else:
+                show_summary(summary, console)
+            return
         found = await plans.status(plan, as_)
         if json_:
             print(found.model_dump_json(indent=2))
             return
         show_status(found, console)
-        if found.phase.value == "review" and found.review is None:
+        if found.phase is Phase.review and found.review is None:
             show_review_form(await plans.review_form(plan, as_), console)
 
     run(work)

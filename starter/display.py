@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from coaching.plan import Role
-from coaching.status import PlanStatus, ReviewForm
+from coaching.status import PlanStatus, PlanSummary, ReviewForm
 
 
 def when(moment: datetime | None) -> str:
@@ -100,6 +100,23 @@ def show_status(status: PlanStatus, console: Console) -> None:
     console.print(timeline)
     if status.documents:
         console.print(f"Latest document: {status.documents[-1]}")
+
+
+def show_summary(summary: PlanSummary, console: Console) -> None:
+    outcome = f" · outcome {summary.outcome.value}" if summary.outcome else ""
+    console.print(
+        f"Plan {summary.plan_id}: phase [bold]{summary.phase.value}[/]{outcome} · "
+        f"version {summary.version}"
+    )
+    for obligation in summary.owed:
+        optional = " (optional)" if obligation.optional else ""
+        console.print(
+            f"  the {role_name(obligation.role)} owes: {obligation.action}{optional}, "
+            f"by {when(obligation.due)}"
+        )
+    if not summary.owed:
+        console.print("  nothing is waiting")
+    console.print("[dim]Add --as EMAIL to see the plan itself, if you are one of its parties.[/]")
 
 
 def show_review_form(form: ReviewForm, console: Console) -> None:

@@ -28,7 +28,7 @@ from coaching.org import DirectoryError, OrgDirectory
 from coaching.plan import Role
 from coaching.policy import PlanPolicy
 from coaching.settings import Settings
-from coaching.status import ActionResult, PlanStatus, ReviewForm
+from coaching.status import ActionResult, PlanStatus, PlanSummary, ReviewForm
 from workflows.coaching_plan import CoachingPlanWorkflow
 
 PLAN_ID = re.compile(r"^[a-z0-9]{6,32}$")
@@ -95,6 +95,10 @@ class PlanClient:
                 "member, the manager, the manager's manager and HR"
             )
         return status
+
+    async def summary(self, plan_id: str) -> PlanSummary:
+        """For someone who has not said who they are: the state, without names or content."""
+        return PlanSummary.of(await self._query(plan_id))
 
     async def review_form(self, plan_id: str, viewer: str) -> ReviewForm:
         await self.status(plan_id, viewer)
