@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from coaching.actions import (
     SIGNING_INTENT,
@@ -64,9 +67,29 @@ As = Annotated[str, typer.Option("--as", help="Your email, as in the org directo
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
+def main() -> NoReturn:
+    """The `coachplan` entry point: runs a command, then exits without interpreter teardown.
+
+    A short-lived Temporal client process can abort while Python finalizes, after all its
+    work is done (temporalio/sdk-python#300). Leaving with `os._exit` once the output is
+    flushed keeps the exit code the command chose.
+    """
+    try:
+        app()
+        code: int | str | None = 0
+    except SystemExit as exiting:
+        code = exiting.code
+    if isinstance(code, str):
+        errors.print(code, highlight=False)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
+
+
 def fail(lines: list[str] | str, code: int = 2) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
-        errors.print(f"[red]error:[/] {line}", highlight=False)
+        errors.print(f"[red]error:[/] {escape(line)}", highlight=False)
     raise typer.Exit(code)
 
 

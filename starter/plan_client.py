@@ -55,10 +55,9 @@ class PlanClient:
         directory = load_directory(settings)
         try:
             client = await connect(settings)
-        except RuntimeError as error:
+        except RuntimeError:
             raise TemporalUnavailable(
-                f"cannot reach Temporal at {settings.temporal_address} ({error}); "
-                "is `make run` running?"
+                f"cannot reach Temporal at {settings.temporal_address}; is `make run` running?"
             ) from None
         return cls(client, settings, directory)
 
