@@ -59,7 +59,7 @@ act_app = typer.Typer(
 app.add_typer(act_app, name="act")
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 Result = TypeVar("Result")
 SomeAction = TypeVar("SomeAction", bound=Action)
 
@@ -254,7 +254,7 @@ def perform(
     async def work(plans: PlanClient) -> None:
         chosen = action if isinstance(action, Action) else await action(plans, ctx.obj)
         result = await plans.act(ctx.obj, update, chosen)
-        console.print(f"{result.message} (phase {result.phase.value}, version {result.version})")
+        console.print(f"{result.message} (plan version {result.version})")
 
     run(work)
 
@@ -361,7 +361,11 @@ def sign(
             f"You are signing version {current.version} (SHA-256 {current.sha256}).\n"
             f"Statement: {SIGNING_INTENT}"
         )
-        if not yes and not typer.confirm("Sign?"):
+        try:
+            agreed = yes or typer.confirm("Sign?")
+        except typer.Abort:
+            fail("not signed: nobody answered; add --yes to sign without the question")
+        if not agreed:
             fail("not signed")
         return build(
             SignPlan,

@@ -1,0 +1,71 @@
+"""`coachplan demo`: a whole plan on the time-skipping server, run as a person would run it."""
+
+from __future__ import annotations
+
+import re
+import time
+from email import policy
+from email.parser import BytesParser
+from email.utils import getaddresses
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from tests.starter.test_cli import Ran, coachplan, hermetic_env
+
+PARTIES = {
+    "priya.raman@example.com",
+    "kwame.mensah@example.com",
+    "marcus.okafor@example.com",
+    "grace.liu@example.com",
+    "omar.farouk@example.com",
+}
+"""The example plan's manager, team member and skip-level, and the example org's HR."""
+DEMO_SECONDS = 15.0
+
+
+@pytest.fixture(scope="module")
+async def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ran, float, Path]:
+    """Runs once; TEMPORAL_ADDRESS points at a closed port, as the demo needs no server."""
+    folder = tmp_path_factory.mktemp("demo")
+    began = time.monotonic()
+    ran = await coachplan(
+        "demo", "--data-dir", str(folder), env=hermetic_env(TEMPORAL_ADDRESS="127.0.0.1:1")
+    )
+    return ran, time.monotonic() - began, folder
+
+
+async def test_the_demo_closes_a_whole_plan_in_seconds(demo: tuple[Ran, float, Path]) -> None:
+    ran, seconds, _ = demo
+
+    assert ran.code == 0, ran
+    assert seconds < DEMO_SECONDS, f"the demo took {seconds:.1f} s"
+    matched = re.search(r"Plan ([0-9a-f]{12}) closed as achieved\. What it made:", ran.out)
+    assert matched is not None, ran
+    assert "signs version" in ran.out
+    assert "records check-in 1" in ran.out
+
+
+async def test_the_demo_makes_documents_one_invite_and_mail_for_the_parties(
+    demo: tuple[Ran, float, Path],
+) -> None:
+    ran, _, folder = demo
+    assert ran.code == 0, ran
+
+    (plan_folder,) = (folder / "documents").iterdir()
+    assert f"Plan {plan_folder.name} closed as achieved" in ran.out
+    assert len(list(plan_folder.glob("v*.html"))) >= 2
+    (invite,) = (folder / "invites").glob("*.ics")
+    mails = sorted((folder / "outbox").glob("*.eml"))
+    assert len(mails) >= 3
+
+    calendar = Calendar.from_ical(invite.read_bytes())
+    (event,) = calendar.walk("VEVENT")
+    assert event["RRULE"]["FREQ"] == ["WEEKLY"]
+
+    for mail in mails:
+        message = BytesParser(policy=policy.default).parsebytes(mail.read_bytes())
+        to = {address.lower() for _, address in getaddresses(message.get_all("To", []))}
+        assert to, f"{mail.name} has no To"
+        assert to <= PARTIES, f"{mail.name} goes to {to - PARTIES}"
