@@ -64,7 +64,11 @@ class NotificationActivities:
             message_id=_UNSAFE_ID_CHARACTERS.sub("-", f"{notice.plan_id}-{notice.event_id}"),
             to=recipients,
             subject=SUBJECT_PREFIX + " ".join(notice.subject.split()),
-            text=f"{notice.body.rstrip()}\n\n-- \n{CONFIDENTIALITY_LINE}\n",
+            text=(
+                f"{notice.body.rstrip()}\n\nPlan {notice.plan_id}: see it with "
+                f"`coachplan status {notice.plan_id} --as <your email>`.\n\n"
+                f"-- \n{CONFIDENTIALITY_LINE}\n"
+            ),
         )
         uri = self._mailer.send(message)
         activity.logger.info(

@@ -88,6 +88,7 @@ def test_the_message_goes_to_exactly_the_parties_in_the_roles_asked_for(
     body = message.get_content()
     assert "waits for you to sign the final version" in body
     assert CONFIDENTIALITY_LINE in body
+    assert f"coachplan status {PLAN_ID} --as <your email>" in body
     assert sent.uri == path.resolve().as_uri()
     assert path.name == f"{sent.message_id}.eml"
 
