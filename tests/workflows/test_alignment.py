@@ -48,7 +48,7 @@ async def test_requested_changes_go_back_to_the_manager_until_approved(
     await plan.align()
     await plan.reaches(Phase.co_authoring)
     assert MEMBER.email in plan.shared_with(2)
-    assert plan.mail_to(MEMBER, "ready to shape together")
+    await plan.received(MEMBER, "ready to shape together")
 
 
 async def test_skip_level_is_reminded_then_hr_is_asked_to_help(
