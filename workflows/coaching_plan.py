@@ -135,20 +135,12 @@ class CoachingPlanWorkflow:
             "request changes.",
         )
         while not self._alignment_approved:
-            if self._changes_requested is None:
-                await self._await_response(
-                    lambda: self._alignment_approved or self._changes_requested is not None,
-                    remind_after=self._policy.alignment_reminder_after,
-                    escalate_after=self._policy.alignment_escalation_after,
-                    escalate_to=[Role.hr],
-                )
-            else:
-                await self._await_response(
-                    lambda: self._changes_requested is None,
-                    remind_after=self._policy.alignment_reminder_after,
-                    escalate_after=self._policy.alignment_escalation_after,
-                    escalate_to=[Role.hr],
-                )
+            await self._await_response(
+                self._changed(lambda: (self._alignment_approved, self._changes_requested)),
+                remind_after=self._policy.alignment_reminder_after,
+                escalate_after=self._policy.alignment_escalation_after,
+                escalate_to=[Role.hr],
+            )
 
     async def _co_author_with_team_member(self) -> None:
         """Both sides shape the activities, version by version, until both mark one ready."""
@@ -286,7 +278,6 @@ class CoachingPlanWorkflow:
 
     async def _close(self) -> None:
         self._phase = Phase.closed
-        self._respond_by = None
         self._event("system", "closed", f"Outcome: {self._outcome}")
         await self._finish(
             "The coaching plan is closed",
@@ -298,7 +289,6 @@ class CoachingPlanWorkflow:
         assert self._cancellation is not None
         self._phase = Phase.cancelled
         self._outcome = Outcome.cancelled
-        self._respond_by = None
         await self._finish(
             "The coaching plan was cancelled",
             f"Cancelled by {self._cancellation.author}: {self._cancellation.text}",
