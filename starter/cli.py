@@ -116,6 +116,15 @@ def run(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:
         fail(str(error), code=1)
 
 
+def load_form(path: Path) -> PlanForm:
+    if not path.is_file():
+        fail(f"form: {path} does not exist")
+    try:
+        return PlanForm.load(path)
+    except ValidationError as error:
+        fail(explain(error))
+
+
 def build(model: type[SomeAction], **fields: Any) -> SomeAction:
     try:
         return model(**fields)
@@ -132,12 +141,7 @@ def start(
 
     Example: `coachplan start --form examples/plan.yaml --as priya.raman@example.com`
     """
-    if not form.is_file():
-        fail(f"form: {form} does not exist")
-    try:
-        plan_form = PlanForm.load(form)
-    except ValidationError as error:
-        fail(explain(error))
+    plan_form = load_form(form)
 
     async def work(plans: PlanClient) -> None:
         started = await plans.start(plan_form, as_, date.today())
@@ -282,16 +286,14 @@ def revise(
     summary: Annotated[str, typer.Option(help="What changed, in a line.")],
 ) -> None:
     """Manager: replace the draft during alignment with a revised start form."""
-    if not form.is_file():
-        fail(f"form: {form} does not exist")
+    revised = load_form(form)
 
     async def make(plans: PlanClient, plan: str) -> Action:
+        """A revised form without a start date keeps the draft's start."""
         current = await plans.status(plan, as_)
-        revised = PlanForm.load(form)
-        if revised.timeline.start is None:
-            timeline = revised.timeline.model_copy(update={"start": current.content.timeline.start})
-            revised = revised.model_copy(update={"timeline": timeline})
-        content = revised.to_content(date.today())
+        start = revised.timeline.start or current.content.timeline.start
+        timeline = revised.timeline.model_copy(update={"start": start})
+        content = revised.model_copy(update={"timeline": timeline}).to_content(date.today())
         return build(RevisePlan, actor=as_, content=content, summary=summary)
 
     perform(ctx, Plan.revise, make)

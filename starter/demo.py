@@ -64,10 +64,8 @@ class DemoStory:
         self.plans = plans
         self.console = console
         self.plan_id = ""
-        self.steps = 0
 
     async def step(self, who: str, what: str) -> None:
-        self.steps += 1
         now = await self.env.get_current_time()
         self.console.print(f"[dim]{now:%a %d %b %H:%M}[/] [bold]{who}[/] {what}")
 

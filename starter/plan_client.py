@@ -26,7 +26,6 @@ from coaching.connection import connect
 from coaching.form import PlanForm
 from coaching.org import DirectoryError, OrgDirectory
 from coaching.plan import Role
-from coaching.policy import PlanPolicy
 from coaching.settings import Settings
 from coaching.status import ActionResult, PlanStatus, PlanSummary, ReviewForm
 from workflows.coaching_plan import CoachingPlanWorkflow
@@ -61,9 +60,7 @@ class PlanClient:
             ) from None
         return cls(client, settings, directory)
 
-    async def start(
-        self, form: PlanForm, manager_email: str, today: date, policy: PlanPolicy | None = None
-    ) -> StartPlan:
+    async def start(self, form: PlanForm, manager_email: str, today: date) -> StartPlan:
         """Starts the plan's workflow; raises `ValidationError` for a form that breaks a rule."""
         try:
             parties = self.directory.parties_for(manager_email, form.team_member)
@@ -73,7 +70,7 @@ class PlanClient:
             plan_id=uuid.uuid4().hex[:12],
             parties=parties,
             content=form.to_content(today),
-            policy=policy or self._settings.policy,
+            policy=self._settings.policy,
         )
         await self._guard(
             lambda: self._client.start_workflow(

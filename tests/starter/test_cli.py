@@ -406,3 +406,32 @@ async def test_bad_configuration_names_the_variable() -> None:
 
     assert ran.code == 2, ran
     assert ran.err.startswith("error: COACHPLAN_INTEGRATIONS: 'google' is not supported"), ran
+
+
+async def test_requested_changes_are_answered_with_a_revised_form(cli: Cli, tmp_path: Path) -> None:
+    plan_id = await cli.start()
+    draft = (await cli("status", plan_id, "--as", PRIYA, "--json")).json()
+    asked = await cli(
+        "act", plan_id, "request-changes", "--as", MARCUS, "--comment", "Name the reviewers."
+    )
+    assert asked.code == 0, asked
+
+    target = "Design approved by Lena and Tom; milestone 1 scheduled"
+    form = write_form(tmp_path, goal={"target": target})
+    revised = await cli(
+        "act", plan_id, "revise", "--as", PRIYA, "--form", str(form), "--summary", "Named"
+    )
+    assert revised.code == 0, revised
+    assert "Version 2 is ready for the skip-level" in revised.out
+
+    status = (await cli("status", plan_id, "--as", PRIYA, "--json")).json()
+    assert status["version"] == 2
+    assert status["content"]["goal"]["target"] == target
+    assert status["content"]["timeline"] == draft["content"]["timeline"]
+    assert status["owed"][0]["role"] == "skip_level"
+
+    missing = await cli(
+        "act", plan_id, "revise", "--as", PRIYA, "--form", "nowhere.yaml", "--summary", "x"
+    )
+    assert missing.code == 2, missing
+    assert "form: nowhere.yaml does not exist" in missing.err
