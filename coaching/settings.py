@@ -19,6 +19,7 @@ from pydantic import (
 
 from coaching.policy import PlanPolicy
 from coaching.validation import describe
+from store.database import database_url
 
 ENV_VARS: dict[str, str] = {
     "temporal_address": "TEMPORAL_ADDRESS",
@@ -28,6 +29,7 @@ ENV_VARS: dict[str, str] = {
     "org_file": "COACHPLAN_ORG_FILE",
     "integrations": "COACHPLAN_INTEGRATIONS",
     "ui_port": "COACHPLAN_UI_PORT",
+    "database_url": "DATABASE_URL",
 }
 """Which environment variable sets which field; errors name the variable, not the field."""
 
@@ -40,6 +42,12 @@ def _host_and_port(address: str) -> str:
     if matched is None or not 0 < int(matched[1]) < 65536:
         raise ValueError(f"'{address}' is not host:port (for example localhost:7233)")
     return address
+
+
+def _usable_database(url: str | None) -> str | None:
+    if url is not None:
+        database_url(url)
+    return url
 
 
 class SettingsError(ValueError):
@@ -58,6 +66,8 @@ class Settings(BaseModel):
     integrations: Literal["local"] = "local"
     ui_port: Annotated[int, Field(ge=1, le=65535)] = 8233
     """Where `coachplan up` serves the Temporal UI."""
+    database_url: Annotated[str | None, AfterValidator(_usable_database)] = None
+    """HR's records; by default a SQLite file in `data_dir`."""
     policy: PlanPolicy = PlanPolicy()
 
     @classmethod
@@ -82,6 +92,13 @@ class Settings(BaseModel):
     def temporal_port(self) -> int:
         return int(self.temporal_address.rsplit(":", 1)[1])
 
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'coachplan.db'}"
+
     def as_env(self) -> dict[str, str]:
         """The variables that recreate these settings in a child process."""
-        return {var: str(getattr(self, field)) for field, var in ENV_VARS.items()}
+        values = {field: getattr(self, field) for field in ENV_VARS}
+        return {
+            var: str(values[field]) for field, var in ENV_VARS.items() if values[field] is not None
+        }

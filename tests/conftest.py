@@ -1,14 +1,31 @@
-"""Temporal environments for the tests, on the binaries the project's own packages install."""
+"""Temporal environments and databases for the tests, all real, on the project's own binaries.
+
+PostgreSQL is used for real where one is reachable (127.0.0.1:5432, database `test`, or
+COACHPLAN_TEST_POSTGRES_URL). In CI (CI=true) an unreachable PostgreSQL fails the tests that
+need it instead of skipping them, so a green run always means both databases were tested.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 from temporalio.testing import WorkflowEnvironment
 
 from coaching.converter import data_converter
+from coaching.visibility import SEARCH_ATTRIBUTES, register_search_attributes
 from starter.binaries import installed_binary
+from store.database import create_store_engine, database_url
+from store.schema import upgrade
+
+POSTGRES_URL = os.environ.get(
+    "COACHPLAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 @pytest.fixture
@@ -18,6 +35,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=str(installed_binary("temporal-test-server")),
     )
     async with env:
+        await register_search_attributes(env.client, env.client.namespace)
         yield env
 
 
@@ -28,6 +46,69 @@ async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=data_converter,
         dev_server_existing_path=str(installed_binary("temporal")),
         dev_server_log_level="error",
+        search_attributes=SEARCH_ATTRIBUTES,
     )
     async with env:
         yield env
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated, empty database URL: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield migrated(f"sqlite:///{tmp_path_factory.mktemp('store')}/coachplan.db")
+        return
+    with postgres_schema() as url:
+        yield migrated(url)
+
+
+@pytest.fixture
+def store(database: str) -> Iterator[Engine]:
+    engine = create_store_engine(database)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """For tests about something else that need somewhere to record plans."""
+    engine = create_store_engine(
+        migrated(f"sqlite:///{tmp_path_factory.mktemp('store')}/coachplan.db")
+    )
+    yield engine
+    engine.dispose()
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A schema of its own for one test, dropped afterwards: tests never see each other's rows."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{name}"'))
+    except OperationalError as error:
+        admin.dispose()
+        reason = f"PostgreSQL at {POSTGRES_URL} is unreachable: {error.orig}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (in CI the PostgreSQL tests must run)")
+        pytest.skip(reason)
+    try:
+        yield (
+            database_url(POSTGRES_URL)
+            .update_query_dict({"options": f"-csearch_path={name}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        admin.dispose()
+
+
+def migrated(url: str) -> str:
+    engine = create_store_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url

@@ -1,0 +1,82 @@
+"""What the workflow hands to HR's store: the plan's state, and the audit lines not yet written.
+
+The store is a read model. Every record carries the whole current state, so a record that
+arrives after an outage brings everything up to date at once. `revision` orders records, so
+a retried older one can never overwrite a newer one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from coaching.org import Parties
+from coaching.plan import ShortText, StrictModel
+from coaching.status import (
+    CheckIn,
+    Obligation,
+    Outcome,
+    Phase,
+    Review,
+    Signature,
+    next_deadline,
+)
+
+
+class VersionRecord(StrictModel):
+    """Who changed what: the version's hash, author and summary, without its content."""
+
+    number: int
+    sha256: str
+    author: str
+    summary: str
+    created_at: datetime
+
+
+class AuditEntry(StrictModel):
+    """One line of the append-only audit log: an action, a phase change or a refusal."""
+
+    key: str = Field(description="Unique within the plan, so a retried write never doubles it.")
+    at: datetime
+    actor: str
+    action: str
+    detail: str = ""
+    version: int
+    refused: bool = False
+
+
+class Refusal(StrictModel):
+    """An action the workflow refused, reported by the client that was refused.
+
+    A refused Update leaves no trace in the workflow's history, so the client tells the
+    workflow in a signal, and the workflow writes it to the audit log like any other line.
+    """
+
+    actor: ShortText
+    action: ShortText
+    reason: ShortText
+
+
+class PlanRecord(StrictModel):
+    plan_id: str
+    revision: int = Field(ge=1)
+    parties: Parties
+    phase: Phase
+    outcome: Outcome | None
+    version: int
+    starts_on: date
+    ends_on: date
+    started_at: datetime
+    closed_at: datetime | None
+    review_due_at: datetime | None
+    owed: list[Obligation]
+    versions: list[VersionRecord]
+    signatures: list[Signature]
+    check_ins: list[CheckIn]
+    review: Review | None
+    audit: list[AuditEntry] = Field(description="Only the lines no earlier record carried.")
+
+    @property
+    def next_deadline(self) -> datetime | None:
+        return next_deadline(self.owed)

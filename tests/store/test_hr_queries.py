@@ -1,0 +1,146 @@
+"""HR's lists, overdue view and plan history, and who may see which plans."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from coaching.plan import Role
+from coaching.status import Outcome, Phase
+from store.hr_queries import HrQueries, PlanFilter, Scope
+from store.plan_records import PlanRecords
+from tests.store.sample_records import NOW, a_record, audit, owes, parties
+
+OVERDUE = NOW - timedelta(days=2)
+SOON = NOW + timedelta(days=1)
+LATER = NOW + timedelta(days=5)
+
+
+@pytest.fixture
+def queries(store: Engine) -> HrQueries:
+    """Four plans: two of Mia's (one overdue), one of Leo's (overdue), one closed."""
+    records = PlanRecords(store)
+    mia, leo = parties(), parties(manager="leo", member="ana", skip="sara")
+    records.save(a_record("miaplan01", owed=[owes(Role.skip_level, "approve", OVERDUE, mia)]))
+    records.save(
+        a_record(
+            "miaplan02",
+            phase=Phase.signing,
+            owed=[
+                owes(Role.manager, "sign", LATER, mia),
+                owes(Role.team_member, "sign", SOON, mia),
+            ],
+        )
+    )
+    records.save(
+        a_record(
+            "leoplan01",
+            parties=leo,
+            phase=Phase.review,
+            owed=[owes(Role.manager, "submit the review", OVERDUE - timedelta(days=1), leo)],
+        )
+    )
+    records.save(
+        a_record(
+            "miaplan00",
+            phase=Phase.closed,
+            outcome=Outcome.partially_achieved,
+            started_at=NOW - timedelta(days=40),
+            closed_at=NOW - timedelta(days=3),
+            owed=[],
+            audit=audit("started", "closed"),
+        )
+    )
+    return HrQueries(store)
+
+
+EVERYONE = Scope.everyone()
+
+
+def ids(queries: HrQueries, scope: Scope = EVERYONE, **filters: object) -> list[str]:
+    page = queries.list_plans(scope, PlanFilter.model_validate(filters), NOW)
+    return [p.plan_id for p in page.plans]
+
+
+def test_hr_sees_every_plan_sorted_by_next_deadline(queries: HrQueries) -> None:
+    assert ids(queries) == ["leoplan01", "miaplan01", "miaplan02", "miaplan00"]
+
+
+def test_filters_combine(queries: HrQueries) -> None:
+    assert ids(queries, overdue=True) == ["leoplan01", "miaplan01"]
+    assert ids(queries, phases=["signing", "review"]) == ["leoplan01", "miaplan02"]
+    assert ids(queries, manager="mia", overdue=True) == ["miaplan01"]
+    assert ids(queries, owed_by="tom") == ["miaplan02"]
+    assert ids(queries, owed_by_role="skip_level") == ["miaplan01"]
+    assert ids(queries, outcomes=["partially_achieved"]) == ["miaplan00"]
+    assert ids(queries, closed_from=date(2026, 11, 22), closed_to=date(2026, 11, 22)) == [
+        "miaplan00"
+    ]
+    assert ids(queries, started_to=date(2026, 10, 31)) == ["miaplan00"]
+    assert ids(queries, started_from=date(2026, 11, 24), phases=["closed"]) == []
+
+
+def test_a_page_says_how_many_match_in_all(queries: HrQueries) -> None:
+    page = queries.list_plans(Scope.everyone(), PlanFilter(limit=2), NOW)
+
+    assert [p.plan_id for p in page.plans] == ["leoplan01", "miaplan01"]
+    assert page.total == 4
+    assert page.plans[0].overdue
+    signing = queries.list_plans(Scope.everyone(), PlanFilter(phases=[Phase.signing]), NOW)
+    assert not signing.plans[0].overdue
+
+
+def test_a_manager_sees_their_plans_and_a_skip_level_their_reports_reports(
+    queries: HrQueries,
+) -> None:
+    assert ids(queries, Scope(person_id="leo")) == ["leoplan01"]
+    assert ids(queries, Scope(person_id="sara")) == [
+        "leoplan01",
+        "miaplan01",
+        "miaplan02",
+        "miaplan00",
+    ]
+    assert ids(queries, Scope(person_id="tom")) == []
+    assert queries.history(Scope(person_id="leo"), "miaplan01", NOW) is None
+
+
+def test_overdue_groups_what_each_person_owes_oldest_first(queries: HrQueries) -> None:
+    groups = queries.overdue(Scope.everyone(), NOW)
+
+    assert [(g.person_id, [i.plan_id for i in g.items]) for g in groups] == [
+        ("leo", ["leoplan01"]),
+        ("sara", ["miaplan01"]),
+    ]
+    assert groups[0].items[0].action == "submit the review"
+    assert queries.overdue(Scope(person_id="leo"), NOW)[0].person_id == "leo"
+
+
+def test_history_holds_the_whole_record_of_one_plan(queries: HrQueries) -> None:
+    history = queries.history(Scope.everyone(), "miaplan00", NOW)
+
+    assert history is not None
+    assert history.plan.outcome is Outcome.partially_achieved
+    assert [line.action for line in history.audit] == ["started", "closed"]
+    assert [v.summary for v in history.versions] == ["First draft"]
+    assert queries.history(Scope.everyone(), "nosuchplan", NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"started_from": "2026-12-01", "started_to": "2026-11-01"}, "started_from"),
+        ({"phases": ["paused"]}, "phases"),
+        ({"limit": 0}, "limit"),
+        ({"closed_to": "yesterday"}, "closed_to"),
+    ],
+)
+def test_a_malformed_filter_is_refused_naming_the_field(
+    filters: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        PlanFilter.model_validate(filters)
+
+    assert message in str(refused.value)
