@@ -8,6 +8,7 @@ from typing import Any
 from activities.calendar import CalendarActivities
 from activities.documents import DocumentActivities
 from activities.notifications import NotificationActivities
+from activities.records import RecordActivities
 from integrations import Integrations
 
 
@@ -16,9 +17,11 @@ def plan_activities(integrations: Integrations) -> list[Callable[..., Any]]:
     documents = DocumentActivities(integrations.documents)
     calendar = CalendarActivities(integrations.calendar)
     notifications = NotificationActivities(integrations.mail)
+    records = RecordActivities(integrations.records)
     return [
         documents.render_plan_document,
         calendar.schedule_check_ins,
         calendar.cancel_check_ins,
         notifications.send_notification,
+        records.record_plan,
     ]

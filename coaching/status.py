@@ -137,11 +137,17 @@ class Obligation(StrictModel):
     optional: bool = False
 
 
+def next_deadline(owed: list[Obligation]) -> datetime | None:
+    """The earliest date someone must act by; optional steps set no deadline."""
+    return min((o.due for o in owed if o.due is not None and not o.optional), default=None)
+
+
 class PlanEvent(StrictModel):
     at: datetime
     actor: str
     kind: str
     detail: str = ""
+    version: int = Field(description="The plan version current when it happened.")
 
 
 class PlanStatus(StrictModel):

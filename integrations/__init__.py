@@ -1,13 +1,17 @@
-"""The outside world as three small interfaces, and the settings that pick their implementation."""
+"""The outside world as three small interfaces plus HR's store, and the settings that pick them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from coaching.settings import Settings
 from integrations.calendar import CheckInCalendar
 from integrations.documents import DocumentStore
 from integrations.mail import Mailer
+
+if TYPE_CHECKING:
+    from store.plan_records import PlanRecords
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,7 @@ class Integrations:
     documents: DocumentStore
     calendar: CheckInCalendar
     mail: Mailer
+    records: PlanRecords
 
 
 def build_integrations(settings: Settings) -> Integrations:
@@ -26,10 +31,13 @@ def build_integrations(settings: Settings) -> Integrations:
     from integrations.local.calendar import IcsCalendar
     from integrations.local.documents import LocalDocumentStore
     from integrations.local.mail import OutboxMailer
+    from store.database import create_store_engine
+    from store.plan_records import PlanRecords
 
     root = settings.data_dir
     return Integrations(
         documents=LocalDocumentStore(root),
         calendar=IcsCalendar(root),
         mail=OutboxMailer(root),
+        records=PlanRecords(create_store_engine(settings.database)),
     )

@@ -13,6 +13,7 @@ from activities import plan_activities
 from activities.calendar import CalendarActivities
 from activities.documents import DocumentActivities
 from activities.notifications import NotificationActivities
+from activities.records import RecordActivities
 from coaching.settings import Settings
 from integrations import build_integrations
 from integrations.local.calendar import IcsCalendar
@@ -43,7 +44,12 @@ def test_every_activity_method_is_registered(tmp_path: Path) -> None:
     defined = activity_names(
         [
             method
-            for cls in (DocumentActivities, CalendarActivities, NotificationActivities)
+            for cls in (
+                DocumentActivities,
+                CalendarActivities,
+                NotificationActivities,
+                RecordActivities,
+            )
             for _, method in inspect.getmembers(cls, inspect.isfunction)
         ]
     )
@@ -52,7 +58,7 @@ def test_every_activity_method_is_registered(tmp_path: Path) -> None:
 
     assert activity_names(list(registered)) == defined
     assert len(registered) == len(defined)
-    assert {"render_plan_document", "send_notification", "schedule_check_ins"} <= defined
+    assert {"render_plan_document", "send_notification", "record_plan"} <= defined
 
 
 async def test_worker_starts_and_shuts_down(

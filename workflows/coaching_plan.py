@@ -4,10 +4,13 @@ Read `run` top to bottom: align with the skip-level, co-author with the team mem
 hold the check-ins, review, close. People act through Updates whose validators refuse the
 wrong person, the wrong phase or bad data before anything changes. Every wait has a timer
 from the plan's `PlanPolicy`, so silence turns into reminders and escalations, never a stall.
+Beside the story, two keepers follow every change: one writes HR's records, one shows the
+phase and next deadline to operators in the Temporal UI.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -22,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
     from activities.documents import DocumentActivities, PlanDocumentRequest
     from activities.notifications import Notice, NoticeKind, NotificationActivities
+    from activities.records import RecordActivities
     from coaching.actions import (
         SIGNING_INTENT,
         Action,
@@ -41,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         SubmitReview,
     )
     from coaching.plan import PlanContent, Role
+    from coaching.records import AuditEntry, PlanRecord, Refusal, VersionRecord
     from coaching.review import prefill_review_form
     from coaching.schedule import check_in_times, plan_starts_at, review_due_at
     from coaching.status import (
@@ -57,8 +62,10 @@ with workflow.unsafe.imports_passed_through():
         Review,
         ReviewForm,
         Signature,
+        next_deadline,
     )
     from coaching.validation import explain
+    from coaching.visibility import NEXT_DEADLINE, PLAN_PHASE
     from integrations.calendar import CheckInSeries
 
 ActivityInput = TypeVar("ActivityInput")
@@ -68,6 +75,8 @@ AUTHORS = {Role.manager, Role.team_member}
 BEFORE_TEAM_MEMBER = [Role.manager, Role.skip_level]
 """During alignment the team member sees nothing yet: the opportunity is agreed first."""
 ALL_PARTIES = [Role.manager, Role.team_member, Role.skip_level, Role.hr]
+RECORDS_PATCH = "hr-records-and-visibility"
+"""Plans started before HR's records existed replay without them."""
 
 
 class PlanCancelled(Exception):
@@ -100,10 +109,23 @@ class CoachingPlanWorkflow:
         self._review: Review | None = None
         self._extended_to: str | None = None
         self._cancellation: Note | None = None
+        self._started_at = workflow.now()
+        self._closed_at: datetime | None = None
+        self._refusals: list[AuditEntry] = []
+        self._revision = 0
+        self._recorded_state: Hashable = None
+        self._audited = (0, 0)
+        """How many events and refusals a stored record already carries."""
+        self._shown_to_operators: Hashable = None
 
     @workflow.run
     async def run(self, start: StartPlan) -> Outcome:
         self._event(start.parties.manager.email, "started", "Draft version 1")
+        keepers = (
+            [asyncio.create_task(self._keep_records()), asyncio.create_task(self._keep_visible())]
+            if workflow.patched(RECORDS_PATCH)
+            else []
+        )
         try:
             await self._align_with_skip_level()
             while True:
@@ -118,6 +140,11 @@ class CoachingPlanWorkflow:
         except PlanCancelled:
             await self._cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if keepers:
+            await workflow.wait_condition(self._kept_up)
+            for keeper in keepers:
+                keeper.cancel()
+            await asyncio.gather(*keepers, return_exceptions=True)
         assert self._outcome is not None
         return self._outcome
 
@@ -278,6 +305,7 @@ class CoachingPlanWorkflow:
 
     async def _close(self) -> None:
         self._phase = Phase.closed
+        self._closed_at = workflow.now()
         self._event("system", "closed", f"Outcome: {self._outcome}")
         await self._finish(
             "The coaching plan is closed",
@@ -289,6 +317,7 @@ class CoachingPlanWorkflow:
         assert self._cancellation is not None
         self._phase = Phase.cancelled
         self._outcome = Outcome.cancelled
+        self._closed_at = workflow.now()
         await self._finish(
             "The coaching plan was cancelled",
             f"Cancelled by {self._cancellation.author}: {self._cancellation.text}",
@@ -589,6 +618,21 @@ class CoachingPlanWorkflow:
         if self._cancellation is not None:
             raise _refusal("the plan is already being cancelled")
 
+    @workflow.signal
+    def note_refusal(self, refusal: Refusal) -> None:
+        """A refused Update leaves no history, so the refused client reports it for the audit."""
+        self._refusals.append(
+            AuditEntry(
+                key=f"refusal-{len(self._refusals) + 1}",
+                at=workflow.now(),
+                actor=refusal.actor,
+                action=refusal.action,
+                detail=refusal.reason,
+                version=self._version.number,
+                refused=True,
+            )
+        )
+
     # What anyone involved can ask at any time.
 
     @workflow.query
@@ -618,6 +662,94 @@ class CoachingPlanWorkflow:
     @workflow.query
     def review_form(self) -> ReviewForm:
         return prefill_review_form(self._version.content, self._check_ins)
+
+    # The keepers: HR's records and the operators' view follow every change of state.
+
+    async def _keep_records(self) -> None:
+        """Records each new state; while the database is down the activity retries, and the
+        record sent once it is back carries everything that changed meanwhile."""
+        while True:
+            await workflow.wait_condition(lambda: self._record_state() != self._recorded_state)
+            state = self._record_state()
+            audited = (len(self._events), len(self._refusals))
+            await _act(RecordActivities.record_plan, self._record())
+            self._recorded_state, self._audited = state, audited
+
+    async def _keep_visible(self) -> None:
+        while True:
+            shown = self._operator_view()
+            phase, deadline = shown
+            workflow.upsert_search_attributes(
+                [
+                    PLAN_PHASE.value_set(phase.value),
+                    NEXT_DEADLINE.value_set(deadline)
+                    if deadline is not None
+                    else NEXT_DEADLINE.value_unset(),
+                ]
+            )
+            self._shown_to_operators = shown
+            await workflow.wait_condition(lambda: self._operator_view() != self._shown_to_operators)
+
+    def _kept_up(self) -> bool:
+        return (
+            self._recorded_state == self._record_state()
+            and self._shown_to_operators == self._operator_view()
+        )
+
+    def _operator_view(self) -> tuple[Phase, datetime | None]:
+        return self._phase, next_deadline(self._owed())
+
+    def _record_state(self) -> Hashable:
+        """Everything a record holds changes one of these (every action adds an event)."""
+        return (
+            self._phase,
+            self._outcome,
+            len(self._events),
+            len(self._refusals),
+            self._respond_by,
+            self._review_due_at,
+            tuple(c.status for c in self._check_ins),
+        )
+
+    def _record(self) -> PlanRecord:
+        self._revision += 1
+        events, refusals = self._audited
+        timeline = self._version.content.timeline
+        return PlanRecord(
+            plan_id=self._plan_id,
+            revision=self._revision,
+            parties=self._parties,
+            phase=self._phase,
+            outcome=self._outcome,
+            version=self._version.number,
+            starts_on=timeline.start,
+            ends_on=timeline.end,
+            started_at=self._started_at,
+            closed_at=self._closed_at,
+            review_due_at=self._review_due_at,
+            owed=self._owed(),
+            versions=[
+                VersionRecord.model_validate(v.model_dump(exclude={"content"}))
+                for v in self._versions
+            ],
+            signatures=self._signatures,
+            check_ins=self._check_ins,
+            review=self._review,
+            audit=[
+                *(
+                    AuditEntry(
+                        key=f"event-{number}",
+                        at=e.at,
+                        actor=e.actor,
+                        action=e.kind,
+                        detail=e.detail,
+                        version=e.version,
+                    )
+                    for number, e in enumerate(self._events[events:], start=events + 1)
+                ),
+                *self._refusals[refusals:],
+            ],
+        )
 
     # Waiting: every wait ends on the awaited change, a cancellation, or a timer.
 
@@ -761,7 +893,15 @@ class CoachingPlanWorkflow:
         )
 
     def _event(self, actor: str, kind: str, detail: str) -> None:
-        self._events.append(PlanEvent(at=workflow.now(), actor=actor, kind=kind, detail=detail))
+        self._events.append(
+            PlanEvent(
+                at=workflow.now(),
+                actor=actor,
+                kind=kind,
+                detail=detail,
+                version=self._version.number,
+            )
+        )
 
     def _result(self, message: str) -> ActionResult:
         return ActionResult(message=message, phase=self._phase, version=self._version.number)

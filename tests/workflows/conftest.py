@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from coaching.actions import StartPlan, workflow_id_for
@@ -18,6 +19,7 @@ from integrations import Integrations
 from integrations.local.calendar import IcsCalendar
 from integrations.local.documents import LocalDocumentStore
 from integrations.local.mail import OutboxMailer
+from store.plan_records import PlanRecords
 from tests.workflows.running_plan import PARTIES, RunningPlan, eventually, plan_content
 from worker import build_worker
 from workflows.coaching_plan import CoachingPlanWorkflow
@@ -29,13 +31,20 @@ def policy() -> PlanPolicy:
 
 
 @pytest.fixture
+def plan_store(sqlite_store: Engine) -> Engine:
+    """Where the plan's records go; a test module may override it."""
+    return sqlite_store
+
+
+@pytest.fixture
 async def plan(
-    time_skipping_env: WorkflowEnvironment, tmp_path: Path, policy: PlanPolicy
+    time_skipping_env: WorkflowEnvironment, tmp_path: Path, policy: PlanPolicy, plan_store: Engine
 ) -> AsyncIterator[RunningPlan]:
     integrations = Integrations(
         documents=LocalDocumentStore(tmp_path),
         calendar=IcsCalendar(tmp_path),
         mail=OutboxMailer(tmp_path),
+        records=PlanRecords(plan_store),
     )
     task_queue = f"plans-{uuid.uuid4()}"
     with ThreadPoolExecutor(max_workers=4) as executor:
@@ -52,7 +61,7 @@ async def plan(
                 id=workflow_id_for(plan_id),
                 task_queue=task_queue,
             )
-            running = RunningPlan(time_skipping_env, handle, tmp_path, start)
+            running = RunningPlan(time_skipping_env, handle, tmp_path, start, plan_store)
             await running.reaches(Phase.alignment)
             await eventually(running.first_draft_shared)
             yield running

@@ -15,6 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import (
+    DescribeWorkflowExecutionRequest,
+    DescribeWorkflowExecutionResponse,
+)
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
@@ -72,6 +78,7 @@ class RunningPlan:
     handle: WorkflowHandle[CoachingPlanWorkflow, Any]
     data_dir: Path
     start: date
+    store: Engine
 
     async def status(self) -> PlanStatus:
         return await self.handle.query(CoachingPlanWorkflow.status)
@@ -97,10 +104,20 @@ class RunningPlan:
         for look in range(2):
             if look:
                 await asyncio.sleep(0.1)
-            raw = (await self.handle.describe()).raw_description
+            raw = await self.describe()
             if raw.pending_activities or raw.HasField("pending_workflow_task"):
                 return False
         return True
+
+    async def describe(self) -> DescribeWorkflowExecutionResponse:
+        """Undecoded: the test server encodes Datetime search attributes in a way the SDK's
+        `describe()` cannot parse."""
+        return await self.env.client.workflow_service.describe_workflow_execution(
+            DescribeWorkflowExecutionRequest(
+                namespace=self.env.client.namespace,
+                execution=WorkflowExecution(workflow_id=self.handle.id),
+            )
+        )
 
     async def act(self, update: Any, action: Any) -> Any:
         return await self.handle.execute_update(update, action)

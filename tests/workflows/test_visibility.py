@@ -1,0 +1,89 @@
+"""Operators find plans in the Temporal UI by phase and next deadline, and by nothing personal."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from coaching.actions import ApproveAlignment, StartPlan, workflow_id_for
+from coaching.visibility import NEXT_DEADLINE, PLAN_PHASE
+from integrations import Integrations
+from integrations.local.calendar import IcsCalendar
+from integrations.local.documents import LocalDocumentStore
+from integrations.local.mail import OutboxMailer
+from store.plan_records import PlanRecords
+from tests.workflows.running_plan import PARTIES, SKIP, eventually, plan_content
+from worker import build_worker
+from workflows.coaching_plan import CoachingPlanWorkflow as Plan
+
+
+@pytest.fixture
+async def task_queue(
+    dev_server_env: WorkflowEnvironment, tmp_path: Path, sqlite_store: Engine
+) -> AsyncIterator[str]:
+    integrations = Integrations(
+        documents=LocalDocumentStore(tmp_path),
+        calendar=IcsCalendar(tmp_path),
+        mail=OutboxMailer(tmp_path),
+        records=PlanRecords(sqlite_store),
+    )
+    queue = f"visibility-{uuid.uuid4().hex[:8]}"
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        async with build_worker(dev_server_env.client, queue, integrations, executor):
+            yield queue
+
+
+async def listed(client: Client, query: str) -> list[str]:
+    return [execution.id async for execution in client.list_workflows(query)]
+
+
+async def test_the_phase_and_next_deadline_follow_the_plan(
+    dev_server_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    client = dev_server_env.client
+    plan_id = uuid.uuid4().hex[:12]
+    handle = await client.start_workflow(
+        Plan.run,
+        StartPlan(
+            plan_id=plan_id,
+            parties=PARTIES,
+            content=plan_content(date.today() + timedelta(days=7)),
+        ),
+        id=workflow_id_for(plan_id),
+        task_queue=task_queue,
+    )
+    mine = f'WorkflowId = "{handle.id}"'
+
+    async def found(query: str) -> bool:
+        return await listed(client, f"{mine} AND {query}") == [handle.id]
+
+    await eventually(lambda: found(f'{PLAN_PHASE.name} = "alignment"'))
+
+    async def deadline_shown() -> bool:
+        owed = (await handle.query(Plan.status)).owed
+        shown = (await handle.describe()).typed_search_attributes.get(NEXT_DEADLINE)
+        return bool(owed) and shown is not None and shown == owed[0].due
+
+    await eventually(deadline_shown)
+    due = (await handle.query(Plan.status)).owed[0].due
+    assert due is not None
+    assert await found(f'{NEXT_DEADLINE.name} < "{(due + timedelta(minutes=1)).isoformat()}"')
+    assert not await found(f'{NEXT_DEADLINE.name} < "{(due - timedelta(minutes=1)).isoformat()}"')
+
+    await handle.execute_update(Plan.approve, ApproveAlignment(actor=SKIP.email))
+    await eventually(lambda: found(f'{PLAN_PHASE.name} = "co_authoring"'))
+
+    attributes = (await handle.describe()).typed_search_attributes
+    assert attributes.get(PLAN_PHASE) == "co_authoring"
+    shown = " ".join(str(pair.value) for pair in attributes)
+    people = [PARTIES.manager, PARTIES.team_member, PARTIES.skip_level]
+    assert not any(p.email in shown or p.name in shown or p.id in shown for p in people)
+    await handle.terminate("test done")
