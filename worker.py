@@ -9,6 +9,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -16,6 +18,8 @@ from activities import plan_activities
 from coaching.connection import connect
 from coaching.settings import Settings, SettingsError
 from integrations import Integrations, build_integrations
+from store.database import describe
+from store.schema import current_revision, head_revision
 from workflows.coaching_plan import CoachingPlanWorkflow
 
 ACTIVITY_THREADS = 100
@@ -48,8 +52,10 @@ async def run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    integrations = build_integrations(settings)
+    _check_store(integrations.records.engine)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
-        worker = build_worker(client, settings.task_queue, build_integrations(settings), executor)
+        worker = build_worker(client, settings.task_queue, integrations, executor)
         running = asyncio.create_task(worker.run())
         stopping = asyncio.create_task(stop.wait())
         log.info(
@@ -67,6 +73,24 @@ async def run(settings: Settings) -> None:
     log.info("worker stopped")
 
 
+class StoreNotReady(Exception):
+    """HR's database has the wrong schema: recording would fail until someone upgrades it."""
+
+
+def _check_store(engine: Engine) -> None:
+    """A database that is down is only a warning: records are retried and catch up later."""
+    try:
+        schema = current_revision(engine)
+    except OperationalError as error:
+        log.warning("HR's database is unreachable (%s); records will catch up", error.orig)
+        return
+    if schema != head_revision():
+        raise StoreNotReady(
+            f"HR's database at {describe(engine)} has schema {schema or 'empty'}, not "
+            f"{head_revision()}: run `coachplan db upgrade`"
+        )
+
+
 def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -77,6 +101,9 @@ def main() -> None:
         sys.exit(f"coachplan-worker: bad configuration\n{error}")
     try:
         asyncio.run(run(settings))
+    except StoreNotReady as error:
+        log.error("%s", error)
+        sys.exit(1)
     except RuntimeError as error:
         log.error("cannot run the worker against %s: %s", settings.temporal_address, error)
         sys.exit(1)

@@ -121,6 +121,10 @@ class OrgDirectory(BaseModel):
     def is_hr(self, email: str) -> bool:
         return any(p.email == email.strip().lower() for p in self.hr_people)
 
+    def reports_of(self, manager_email: str) -> list[Person]:
+        manager = self.by_email(manager_email)
+        return [self.public(p) for p in self.people if p.manager == manager.id]
+
     def parties_for(self, manager_email: str, team_member_email: str) -> Parties:
         """Resolves the four parties, refusing a plan for someone who is not a direct report."""
         manager = self.by_email(manager_email)

@@ -15,6 +15,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.exc import OperationalError
 
 from coaching.actions import (
     SIGNING_INTENT,
@@ -40,10 +41,13 @@ from coaching.actions import (
 from coaching.form import PlanForm
 from coaching.plan import ActivityStatus
 from coaching.settings import Settings, SettingsError
-from coaching.status import Phase
+from coaching.status import Outcome, Phase, PlanStatus
 from coaching.validation import explain
 from starter.display import show_plan_list, show_review_form, show_status, show_summary
+from starter.hr_desk import DatabaseUnavailable, HrDesk, HrFilters
+from starter.hr_display import show_history, show_hr_plans, show_overdue
 from starter.plan_client import PlanClient, PlanError, TemporalUnavailable
+from store.schema import upgrade_database
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
 app = typer.Typer(
@@ -57,6 +61,13 @@ act_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(act_app, name="act")
+hr_app = typer.Typer(
+    help="HR's records: every plan's state, who owes what by when, outcomes. For HR and managers.",
+    no_args_is_help=True,
+)
+app.add_typer(hr_app, name="hr")
+db_app = typer.Typer(help="HR's database (SQLite by default, PostgreSQL by DATABASE_URL).")
+app.add_typer(db_app, name="db")
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
@@ -103,11 +114,8 @@ def settings() -> Settings:
 def run(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:
     """Connects, does the work, and turns every failure a person can cause into a sentence."""
 
-    async def connected() -> Result:
-        return await work(await PlanClient.connect(settings()))
-
     try:
-        return asyncio.run(connected())
+        return asyncio.run(_with_client(work))
     except ValidationError as error:
         fail(explain(error))
     except PlanError as error:
@@ -236,6 +244,147 @@ def up() -> None:
     from starter.local_stack import run_local_stack
 
     raise typer.Exit(run_local_stack(settings()))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create HR's tables, or bring them to the newest schema; safe to run again.
+
+    `make run` does this for you. Example: `DATABASE_URL=postgresql://me@localhost/coachplan
+    coachplan db upgrade`
+    """
+    chosen = settings()
+    try:
+        console.print(upgrade_database(chosen.database))
+    except OperationalError as error:
+        fail(f"cannot reach the database at {chosen.database}: {error.orig}", code=1)
+
+
+def hr_desk() -> HrDesk:
+    try:
+        return HrDesk.open(settings())
+    except DatabaseUnavailable as error:
+        fail(str(error), code=1)
+    except PlanError as error:
+        fail(str(error))
+
+
+def hr_read(read: Callable[[], Result]) -> Result:
+    """Turns refusals, malformed filters and a lost database into sentences."""
+    try:
+        return read()
+    except ValidationError as error:
+        fail(explain(error))
+    except PlanError as error:
+        fail(str(error))
+    except DatabaseUnavailable as error:
+        fail(str(error), code=1)
+
+
+Dates = "YYYY-MM-DD, in UTC; the range includes both days."
+
+
+@hr_app.command("list")
+def hr_list(
+    as_: As,
+    phase: Annotated[
+        list[str] | None, typer.Option(help=f"Only these phases: {', '.join(Phase)}.")
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only plans past a deadline.")] = False,
+    owed_by: Annotated[
+        str | None, typer.Option(help="Only plans waiting on this person (email) or role.")
+    ] = None,
+    manager: Annotated[str | None, typer.Option(help="Only this manager's plans (email).")] = None,
+    started_from: Annotated[str | None, typer.Option(help=f"Started on or after; {Dates}")] = None,
+    started_to: Annotated[str | None, typer.Option(help=f"Started on or before; {Dates}")] = None,
+    closed_from: Annotated[str | None, typer.Option(help=f"Closed on or after; {Dates}")] = None,
+    closed_to: Annotated[str | None, typer.Option(help=f"Closed on or before; {Dates}")] = None,
+    outcome: Annotated[
+        list[str] | None, typer.Option(help=f"Only these outcomes: {', '.join(Outcome)}.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many rows (default 200).")] = None,
+    json_: Json = False,
+) -> None:
+    """List plans from HR's records, the soonest deadline first.
+
+    Example: `coachplan hr list --as grace.liu@example.com --overdue --owed-by manager`
+    """
+    desk = hr_desk()
+    filters = HrFilters(
+        phase=phase or [],
+        outcome=outcome or [],
+        overdue=overdue,
+        owed_by=owed_by,
+        manager=manager,
+        started_from=started_from,
+        started_to=started_to,
+        closed_from=closed_from,
+        closed_to=closed_to,
+        limit=limit,
+    )
+    page = hr_read(lambda: desk.plans(as_, filters))
+    if json_:
+        print(page.model_dump_json(indent=2))
+    else:
+        show_hr_plans(page, desk.name_of, console)
+
+
+@hr_app.command("overdue")
+def hr_overdue(as_: As, json_: Json = False) -> None:
+    """Everything past its deadline, grouped by the person who owes it.
+
+    Example: `coachplan hr overdue --as grace.liu@example.com`
+    """
+    desk = hr_desk()
+    groups = hr_read(lambda: desk.overdue(as_))
+    if json_:
+        print(json.dumps([g.model_dump(mode="json") for g in groups], indent=2))
+    else:
+        show_overdue(groups, desk.name_of, console)
+
+
+@hr_app.command("show")
+def hr_show(
+    plan: Annotated[str, typer.Argument(help="The plan id.")], as_: As, json_: Json = False
+) -> None:
+    """One plan's whole record (versions, signatures, check-ins, audit log) and its live state.
+
+    The live state comes from the plan's workflow; if Temporal cannot answer, the record is
+    shown alone, with the reason. Example:
+    `coachplan hr show 3f9c2a7d81b4 --as grace.liu@example.com`
+    """
+    desk = hr_desk()
+    history = hr_read(lambda: desk.history(as_, plan))
+
+    async def live(plans: PlanClient) -> PlanStatus:
+        return await plans.status(plan, as_)
+
+    try:
+        status: PlanStatus | None = asyncio.run(_with_client(live))
+        unavailable = ""
+    except (PlanError, TemporalUnavailable) as error:
+        status, unavailable = None, str(error)
+    if json_:
+        print(
+            json.dumps(
+                {
+                    "record": history.model_dump(mode="json"),
+                    "live": status.model_dump(mode="json") if status else None,
+                    "live_unavailable": unavailable or None,
+                },
+                indent=2,
+            )
+        )
+        return
+    show_history(history, desk.name_of, console)
+    if status is None:
+        console.print(f"[yellow]Live state unavailable:[/] {escape(unavailable)}")
+    else:
+        show_status(status, console)
+
+
+async def _with_client(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:
+    return await work(await PlanClient.connect(settings()))
 
 
 # Human actions. Each is one Update on the plan's workflow; the workflow has the last word.

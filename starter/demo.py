@@ -33,16 +33,19 @@ from coaching.actions import (
     SignPlan,
     SubmitReview,
     SupportDelivery,
+    workflow_id_for,
 )
 from coaching.converter import data_converter
 from coaching.form import PlanForm
 from coaching.plan import ActivityStatus
 from coaching.settings import Settings
 from coaching.status import CheckInStatus, Phase, PlanStatus
+from coaching.visibility import register_search_attributes
 from integrations import build_integrations
 from starter.binaries import installed_binary
 from starter.display import show_status
 from starter.plan_client import PlanClient, load_directory
+from store.schema import upgrade_database
 from worker import build_worker
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
@@ -213,6 +216,7 @@ class DemoStory:
             Plan.comment_on_review,
             CommentOnReview(actor=member.email, comment="Thank you: I want to do this again."),
         )
+        await self.env.client.get_workflow_handle(workflow_id_for(self.plan_id)).result()
         return await self.wait_for(Phase.closed)
 
     async def advance_to_check_in(self, number: int, status: PlanStatus) -> None:
@@ -230,8 +234,13 @@ async def run_demo(folder: Path, settings: Settings, console: Console) -> int:
     for output in OUTPUTS:
         shutil.rmtree(folder / output, ignore_errors=True)
     demo_settings = settings.model_copy(
-        update={"data_dir": folder, "task_queue": f"demo-{uuid.uuid4().hex[:8]}"}
+        update={
+            "data_dir": folder,
+            "task_queue": f"demo-{uuid.uuid4().hex[:8]}",
+            "database_url": settings.database,
+        }
     )
+    console.print(upgrade_database(settings.database))
     form = PlanForm.load(EXAMPLE_FORM)
     directory = load_directory(demo_settings)
     manager = directory.by_id(directory.by_email(form.team_member).manager or "").email
@@ -241,6 +250,7 @@ async def run_demo(folder: Path, settings: Settings, console: Console) -> int:
         runtime=QUIET_RUNTIME,
         test_server_existing_path=str(installed_binary("temporal-test-server")),
     ) as env:
+        await register_search_attributes(env.client, env.client.namespace)
         with ThreadPoolExecutor(max_workers=8) as executor:
             worker = build_worker(
                 env.client, demo_settings.task_queue, build_integrations(demo_settings), executor

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import yaml
+from sqlalchemy.exc import OperationalError
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -30,7 +31,9 @@ from coaching.connection import connect
 from coaching.form import PlanForm
 from coaching.org import OrgDirectory
 from coaching.settings import Settings
+from coaching.visibility import dev_server_flags
 from starter.binaries import MissingBinary, installed_binary
+from store.schema import upgrade_database
 
 READY = "coachplan is up"
 """Printed once the server answers and the worker polls: tests and scripts wait for it."""
@@ -73,6 +76,7 @@ def run_local_stack(settings: Settings) -> int:
     """Runs until Ctrl-C or SIGTERM (exit code 0) or until something fails (non-zero)."""
     try:
         _check_can_start(settings)
+        _prepare_database(settings)
     except StackError as error:
         print(f"coachplan up: {error}", file=sys.stderr, flush=True)
         return 1
@@ -94,6 +98,17 @@ def _check_can_start(settings: Settings) -> None:
                 f"port {port} (for {what}) is already in use: is another `coachplan up` or "
                 f"Temporal server running? Stop it, or choose another port with {variable}."
             )
+
+
+def _prepare_database(settings: Settings) -> None:
+    """HR's records need their tables before the worker writes the first one."""
+    try:
+        print(upgrade_database(settings.database), flush=True)
+    except OperationalError as error:
+        raise StackError(
+            f"cannot prepare HR's database at {settings.database}: {error.orig} "
+            "(check DATABASE_URL)"
+        ) from None
 
 
 def _in_use(host: str, port: int) -> bool:
@@ -156,6 +171,7 @@ async def _start_server(settings: Settings) -> _Child:
                 settings.namespace,
                 "--log-level",
                 "warn",
+                *dev_server_flags(),
             ],
             output=output,
         )
@@ -271,11 +287,13 @@ def _print_next_steps(settings: Settings) -> None:
   Temporal     {settings.temporal_address}, namespace {settings.namespace}, \
 task queue {settings.task_queue}
   Files        {settings.data_dir}/ (documents, calendar invites, outbox, temporal.db)
+  HR's records {settings.database}
 
 Try:
   {cli} start --form {EXAMPLE_FORM} --as {manager}
   {cli} status <plan id> --as {manager}
   {cli} demo
+  {cli} hr list --as {_example_hr(settings) or "<HR email>"}
 
 Press Ctrl-C to stop.""",
         flush=True,
@@ -289,6 +307,13 @@ def _example_manager(settings: Settings) -> str | None:
         org = OrgDirectory.load(settings.org_file)
         manager_id = org.by_email(form.team_member).manager
         return org.by_id(manager_id).email if manager_id is not None else None
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+
+
+def _example_hr(settings: Settings) -> str | None:
+    try:
+        return OrgDirectory.load(settings.org_file).hr_people[0].email
     except (OSError, ValueError, yaml.YAMLError):
         return None
 

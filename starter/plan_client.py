@@ -6,6 +6,7 @@ Every failure a person can cause becomes a `PlanError` with a sentence they can 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ from coaching.connection import connect
 from coaching.form import PlanForm
 from coaching.org import DirectoryError, OrgDirectory
 from coaching.plan import Role
+from coaching.records import Refusal
 from coaching.settings import Settings
 from coaching.status import ActionResult, PlanStatus, PlanSummary, ReviewForm
 from workflows.coaching_plan import CoachingPlanWorkflow
@@ -110,13 +112,29 @@ class PlanClient:
         try:
             result: ActionResult = await self._guard(lambda: handle.execute_update(update, action))
         except WorkflowUpdateFailedError as error:
-            cause = error.cause
-            raise PlanError(f"refused: {getattr(cause, 'message', None) or cause}") from None
+            reason = str(getattr(error.cause, "message", None) or error.cause)
+            await self._report_refusal(handle, update, action, reason)
+            raise PlanError(f"refused: {reason}") from None
         except PlanError:
             raise
         except RPCError:
             raise PlanError(await self._why_unreachable(plan_id)) from None
         return result
+
+    async def _report_refusal(
+        self,
+        handle: WorkflowHandle[CoachingPlanWorkflow, Any],
+        update: Any,
+        action: Action,
+        reason: str,
+    ) -> None:
+        """For the audit log; the refusal itself is what the person must hear, so a report
+        that cannot be delivered is not an error for them."""
+        refusal = Refusal(
+            actor=action.actor, action=getattr(update, "__name__", str(update)), reason=reason[:500]
+        )
+        with contextlib.suppress(RPCError):
+            await handle.signal(CoachingPlanWorkflow.note_refusal, refusal)
 
     async def plans(self, viewer: str) -> list[PlanStatus]:
         """Every plan the viewer is a party to (HR sees all), newest first."""

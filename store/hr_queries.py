@@ -50,8 +50,8 @@ class Scope:
 class PlanFilter(StrictModel):
     """HR's list filters; every one is optional and they combine with AND."""
 
-    phases: list[Phase] = Field(default_factory=list)
-    outcomes: list[Outcome] = Field(default_factory=list)
+    phase: list[Phase] = Field(default_factory=list)
+    outcome: list[Outcome] = Field(default_factory=list)
     overdue: bool = False
     owed_by_role: Role | None = None
     owed_by: str | None = Field(default=None, description="A directory id.")
@@ -241,10 +241,10 @@ class HrQueries:
     def _conditions(plan_filter: PlanFilter, now: datetime) -> list[ColumnElement[bool]]:
         f = plan_filter
         conditions: list[ColumnElement[bool]] = []
-        if f.phases:
-            conditions.append(PlanRow.phase.in_([p.value for p in f.phases]))
-        if f.outcomes:
-            conditions.append(PlanRow.outcome.in_([o.value for o in f.outcomes]))
+        if f.phase:
+            conditions.append(PlanRow.phase.in_([p.value for p in f.phase]))
+        if f.outcome:
+            conditions.append(PlanRow.outcome.in_([o.value for o in f.outcome]))
         if f.overdue:
             conditions.append(PlanRow.next_deadline < now)
         if f.manager is not None:

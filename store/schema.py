@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from store.database import create_store_engine, describe
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -39,3 +41,16 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return before, head_revision()
+
+
+def upgrade_database(url: str) -> str:
+    """Upgrades the database at `url` and says what changed, for the person who asked."""
+    engine = create_store_engine(url)
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
+    where = describe(engine)
+    if before == after:
+        return f"HR's records at {where} are up to date (schema {after})."
+    return f"HR's records at {where}: schema {before or 'empty'} -> {after}."

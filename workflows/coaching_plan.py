@@ -481,7 +481,6 @@ class CoachingPlanWorkflow:
             adjustments=action.adjustments,
             recorded_at=workflow.now(),
         )
-        self._event(action.actor, "checked_in", f"Check-in {action.number}")
         content = self._version.content
         activities = [
             a.model_copy(update={"status": statuses.get(a.id, a.status)})
@@ -493,6 +492,7 @@ class CoachingPlanWorkflow:
                 action.actor,
                 f"Check-in {action.number}: activity progress",
             )
+        self._event(action.actor, "checked_in", f"Check-in {action.number}")
         await self._publish(ALL_PARTIES)
         return self._result(f"Check-in {action.number} recorded.")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from tests.starter.test_cli import Ran, coachplan, hermetic_env
+from tests.starter.cli_runner import Ran, coachplan, hermetic_env
 
 PARTIES = {
     "priya.raman@example.com",
@@ -25,14 +25,17 @@ PARTIES = {
 DEMO_SECONDS = 15.0
 
 
+def demo_env(folder: Path) -> dict[str, str]:
+    """TEMPORAL_ADDRESS points at a closed port, as the demo needs no server."""
+    return hermetic_env(TEMPORAL_ADDRESS="127.0.0.1:1", COACHPLAN_DATA_DIR=str(folder))
+
+
 @pytest.fixture(scope="module")
 async def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ran, float, Path]:
-    """Runs once; TEMPORAL_ADDRESS points at a closed port, as the demo needs no server."""
+    """Runs once, with HR's records in the same folder."""
     folder = tmp_path_factory.mktemp("demo")
     began = time.monotonic()
-    ran = await coachplan(
-        "demo", "--data-dir", str(folder), env=hermetic_env(TEMPORAL_ADDRESS="127.0.0.1:1")
-    )
+    ran = await coachplan("demo", "--data-dir", str(folder), env=demo_env(folder))
     return ran, time.monotonic() - began, folder
 
 
@@ -69,3 +72,30 @@ async def test_the_demo_makes_documents_one_invite_and_mail_for_the_parties(
         to = {address.lower() for _, address in getaddresses(message.get_all("To", []))}
         assert to, f"{mail.name} has no To"
         assert to <= PARTIES, f"{mail.name} goes to {to - PARTIES}"
+
+
+async def test_after_the_demo_hr_sees_the_plan_closed_with_its_outcome(
+    demo: tuple[Ran, float, Path],
+) -> None:
+    ran, _, folder = demo
+    assert ran.code == 0, ran
+    (plan_folder,) = (folder / "documents").iterdir()
+
+    listed = await coachplan("hr", "list", "--as", "grace.liu@example.com", env=demo_env(folder))
+    as_json = await coachplan(
+        "hr", "list", "--as", "grace.liu@example.com", "--json", env=demo_env(folder)
+    )
+    refused = await coachplan(
+        "hr", "list", "--as", "kwame.mensah@example.com", env=demo_env(folder)
+    )
+
+    assert listed.code == 0, listed
+    assert plan_folder.name in listed.out
+    (plan,) = as_json.json()["plans"]
+    assert (plan["plan_id"], plan["phase"], plan["outcome"]) == (
+        plan_folder.name,
+        "closed",
+        "achieved",
+    )
+    assert refused.code == 2, refused
+    assert "may not see HR's records" in refused.err

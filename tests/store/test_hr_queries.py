@@ -71,16 +71,16 @@ def test_hr_sees_every_plan_sorted_by_next_deadline(queries: HrQueries) -> None:
 
 def test_filters_combine(queries: HrQueries) -> None:
     assert ids(queries, overdue=True) == ["leoplan01", "miaplan01"]
-    assert ids(queries, phases=["signing", "review"]) == ["leoplan01", "miaplan02"]
+    assert ids(queries, phase=["signing", "review"]) == ["leoplan01", "miaplan02"]
     assert ids(queries, manager="mia", overdue=True) == ["miaplan01"]
     assert ids(queries, owed_by="tom") == ["miaplan02"]
     assert ids(queries, owed_by_role="skip_level") == ["miaplan01"]
-    assert ids(queries, outcomes=["partially_achieved"]) == ["miaplan00"]
+    assert ids(queries, outcome=["partially_achieved"]) == ["miaplan00"]
     assert ids(queries, closed_from=date(2026, 11, 22), closed_to=date(2026, 11, 22)) == [
         "miaplan00"
     ]
     assert ids(queries, started_to=date(2026, 10, 31)) == ["miaplan00"]
-    assert ids(queries, started_from=date(2026, 11, 24), phases=["closed"]) == []
+    assert ids(queries, started_from=date(2026, 11, 24), phase=["closed"]) == []
 
 
 def test_a_page_says_how_many_match_in_all(queries: HrQueries) -> None:
@@ -89,7 +89,7 @@ def test_a_page_says_how_many_match_in_all(queries: HrQueries) -> None:
     assert [p.plan_id for p in page.plans] == ["leoplan01", "miaplan01"]
     assert page.total == 4
     assert page.plans[0].overdue
-    signing = queries.list_plans(Scope.everyone(), PlanFilter(phases=[Phase.signing]), NOW)
+    signing = queries.list_plans(Scope.everyone(), PlanFilter(phase=[Phase.signing]), NOW)
     assert not signing.plans[0].overdue
 
 
@@ -132,7 +132,7 @@ def test_history_holds_the_whole_record_of_one_plan(queries: HrQueries) -> None:
     ("filters", "message"),
     [
         ({"started_from": "2026-12-01", "started_to": "2026-11-01"}, "started_from"),
-        ({"phases": ["paused"]}, "phases"),
+        ({"phase": ["paused"]}, "phase"),
         ({"limit": 0}, "limit"),
         ({"closed_to": "yesterday"}, "closed_to"),
     ],

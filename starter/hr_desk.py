@@ -1,0 +1,136 @@
+"""HR's desk: who may see which plans in HR's records, and the questions they can ask.
+
+Shared by the CLI and (later) the web app, so the access rule and its wording live once.
+HR sees every plan; a manager sees the plans they run and those of their reports' reports;
+nobody else sees HR's records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from coaching.org import DirectoryError, OrgDirectory
+from coaching.plan import Role
+from coaching.settings import Settings
+from starter.plan_client import PlanError, load_directory
+from store.database import create_store_engine, describe
+from store.hr_queries import HrQueries, OverdueGroup, PlanFilter, PlanHistory, PlanPage, Scope
+from store.schema import current_revision, head_revision
+
+Answer = TypeVar("Answer")
+
+
+class DatabaseUnavailable(Exception):
+    """HR's records cannot be read: nothing the person typed is at fault."""
+
+
+class HrFilters(BaseModel):
+    """The list filters as people type them: emails and role names, not directory ids."""
+
+    phase: list[str] = []
+    outcome: list[str] = []
+    overdue: bool = False
+    owed_by: str | None = None
+    manager: str | None = None
+    started_from: str | None = None
+    started_to: str | None = None
+    closed_from: str | None = None
+    closed_to: str | None = None
+    limit: int | None = None
+
+
+class HrDesk:
+    def __init__(self, engine: Engine, directory: OrgDirectory) -> None:
+        self.directory = directory
+        self._engine = engine
+        self._queries = HrQueries(engine)
+
+    @classmethod
+    def open(cls, settings: Settings) -> HrDesk:
+        """Refuses a database that `coachplan db upgrade` has not prepared, saying so."""
+        directory = load_directory(settings)
+        engine = create_store_engine(settings.database)
+        try:
+            current = current_revision(engine)
+        except OperationalError as error:
+            raise DatabaseUnavailable(
+                f"cannot read HR's records at {describe(engine)}: {error.orig}"
+            ) from None
+        if current != head_revision():
+            raise DatabaseUnavailable(
+                f"HR's records at {describe(engine)} are not set up (schema {current or 'empty'}, "
+                f"needs {head_revision()}): run `coachplan db upgrade`"
+            )
+        return cls(engine, directory)
+
+    def scope_for(self, viewer: str) -> Scope:
+        try:
+            person = self.directory.by_email(viewer)
+        except DirectoryError as error:
+            raise PlanError(f"--as: {error}") from None
+        if person.hr:
+            return Scope.everyone()
+        if self.directory.reports_of(person.email):
+            return Scope(person_id=person.id)
+        raise PlanError(
+            f"{person.email} may not see HR's records: they are for HR, and for managers "
+            "(their own plans and their reports' reports')"
+        )
+
+    def plans(self, viewer: str, filters: HrFilters) -> PlanPage:
+        scope = self.scope_for(viewer)
+        plan_filter = self._plan_filter(filters)
+        return self._read(lambda: self._queries.list_plans(scope, plan_filter, _now()))
+
+    def overdue(self, viewer: str) -> list[OverdueGroup]:
+        scope = self.scope_for(viewer)
+        return self._read(lambda: self._queries.overdue(scope, _now()))
+
+    def history(self, viewer: str, plan_id: str) -> PlanHistory:
+        scope = self.scope_for(viewer)
+        found = self._read(lambda: self._queries.history(scope, plan_id, _now()))
+        if found is None:
+            raise PlanError(f"there is no plan {plan_id} in the records you may see")
+        return found
+
+    def name_of(self, person_id: str) -> str:
+        try:
+            return self.directory.by_id(person_id).name
+        except DirectoryError:
+            return person_id
+
+    def _plan_filter(self, filters: HrFilters) -> PlanFilter:
+        """Raises pydantic's `ValidationError`, naming the field, for a malformed filter."""
+        values = filters.model_dump(exclude_none=True, exclude={"owed_by", "manager"})
+        if filters.manager is not None:
+            values["manager"] = self._person_id("--manager", filters.manager)
+        if filters.owed_by in Role.__members__:
+            values["owed_by_role"] = filters.owed_by
+        elif filters.owed_by is not None:
+            values["owed_by"] = self._person_id("--owed-by", filters.owed_by)
+        return PlanFilter.model_validate(values)
+
+    def _person_id(self, option: str, email: str) -> str:
+        try:
+            return self.directory.by_email(email).id
+        except DirectoryError as error:
+            roles = ", ".join(Role.__members__)
+            raise PlanError(f"{option}: {error} (give an email, or one of: {roles})") from None
+
+    def _read(self, query: Callable[[], Answer]) -> Answer:
+        try:
+            return query()
+        except OperationalError as error:
+            raise DatabaseUnavailable(
+                f"cannot read HR's records at {describe(self._engine)}: {error.orig}"
+            ) from None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
