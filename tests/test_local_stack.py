@@ -17,9 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
 from coaching.connection import connect
 from coaching.settings import Settings
+from coaching.visibility import SEARCH_ATTRIBUTES
 from starter.local_stack import READY, run_local_stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,16 +126,25 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         running.kill()
 
 
-async def _namespace_of(settings: Settings) -> str:
+async def _namespace_and_search_attributes(settings: Settings) -> tuple[str, set[str]]:
     client = await connect(settings)
-    return client.namespace
+    listed = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
+    return client.namespace, set(listed.custom_attributes)
 
 
 def test_up_serves_temporal_and_the_ui_then_stops_on_ctrl_c(stack: Stack) -> None:
     stack.wait_for(READY, START_TIMEOUT)
     server, worker = stack.pid_of("the Temporal server"), stack.pid_of("the worker")
 
-    assert asyncio.run(asyncio.wait_for(_namespace_of(stack.settings), 10)) == "default"
+    namespace, attributes = asyncio.run(
+        asyncio.wait_for(_namespace_and_search_attributes(stack.settings), 10)
+    )
+    assert namespace == "default"
+    assert {key.name for key in SEARCH_ATTRIBUTES} <= attributes
+    assert "HR's records at sqlite:///" in "\n".join(stack.output)
+    assert (stack.settings.data_dir / "coachplan.db").exists()
     ui = f"http://localhost:{stack.settings.ui_port}/"
     with urllib.request.urlopen(ui, timeout=5) as response:
         assert response.status == 200

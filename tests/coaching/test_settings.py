@@ -98,3 +98,34 @@ def test_as_env_recreates_the_settings() -> None:
 def test_settings_are_frozen() -> None:
     with pytest.raises(ValidationError):
         Settings().task_queue = "other"  # type: ignore[misc]
+
+
+def test_hr_records_default_to_sqlite_in_the_data_dir() -> None:
+    assert Settings.from_env({}).database == "sqlite:///var/coachplan.db"
+    assert Settings.from_env({"COACHPLAN_DATA_DIR": "/srv/cp"}).database == (
+        "sqlite:////srv/cp/coachplan.db"
+    )
+
+
+def test_database_url_picks_postgresql() -> None:
+    url = "postgresql://coach@db.internal:5432/coachplan"
+
+    settings = Settings.from_env({"DATABASE_URL": url})
+
+    assert settings.database == url
+    assert Settings.from_env(settings.as_env()).database == url
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://x/y", "DATABASE_URL: 'mysql://x/y' uses mysql; the store supports"),
+        ("not a url", "DATABASE_URL: 'not a url' is not a database URL"),
+        ("sqlite://", "DATABASE_URL: an in-memory SQLite database would lose HR's records"),
+    ],
+)
+def test_an_unusable_database_url_names_the_variable(url: str, message: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"DATABASE_URL": url})
+
+    assert str(raised.value).startswith(message)
