@@ -6,7 +6,8 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -111,17 +112,24 @@ def settings() -> Settings:
         fail(str(error).splitlines())
 
 
-def run(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:
-    """Connects, does the work, and turns every failure a person can cause into a sentence."""
-
+@contextmanager
+def explained() -> Iterator[None]:
+    """Turns every failure a person can cause into a sentence: exit 2 for what they typed,
+    exit 1 for a server or database that cannot be reached."""
     try:
-        return asyncio.run(_with_client(work))
+        yield
     except ValidationError as error:
         fail(explain(error))
     except PlanError as error:
         fail(str(error))
-    except TemporalUnavailable as error:
+    except (TemporalUnavailable, DatabaseUnavailable) as error:
         fail(str(error), code=1)
+
+
+def run(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:
+    """Connects to Temporal and does the work."""
+    with explained():
+        return asyncio.run(_with_client(work))
 
 
 def load_form(path: Path) -> PlanForm:
@@ -261,24 +269,8 @@ def db_upgrade() -> None:
 
 
 def hr_desk() -> HrDesk:
-    try:
+    with explained():
         return HrDesk.open(settings())
-    except DatabaseUnavailable as error:
-        fail(str(error), code=1)
-    except PlanError as error:
-        fail(str(error))
-
-
-def hr_read(read: Callable[[], Result]) -> Result:
-    """Turns refusals, malformed filters and a lost database into sentences."""
-    try:
-        return read()
-    except ValidationError as error:
-        fail(explain(error))
-    except PlanError as error:
-        fail(str(error))
-    except DatabaseUnavailable as error:
-        fail(str(error), code=1)
 
 
 Dates = "YYYY-MM-DD, in UTC; the range includes both days."
@@ -322,7 +314,8 @@ def hr_list(
         closed_to=closed_to,
         limit=limit,
     )
-    page = hr_read(lambda: desk.plans(as_, filters))
+    with explained():
+        page = desk.plans(as_, filters)
     if json_:
         print(page.model_dump_json(indent=2))
     else:
@@ -336,7 +329,8 @@ def hr_overdue(as_: As, json_: Json = False) -> None:
     Example: `coachplan hr overdue --as grace.liu@example.com`
     """
     desk = hr_desk()
-    groups = hr_read(lambda: desk.overdue(as_))
+    with explained():
+        groups = desk.overdue(as_)
     if json_:
         print(json.dumps([g.model_dump(mode="json") for g in groups], indent=2))
     else:
@@ -354,7 +348,8 @@ def hr_show(
     `coachplan hr show 3f9c2a7d81b4 --as grace.liu@example.com`
     """
     desk = hr_desk()
-    history = hr_read(lambda: desk.history(as_, plan))
+    with explained():
+        history = desk.history(as_, plan)
 
     async def live(plans: PlanClient) -> PlanStatus:
         return await plans.status(plan, as_)

@@ -15,6 +15,13 @@ def when(moment: datetime | None) -> str:
     return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
+def titled_table(title: str, *columns: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
 def role_name(role: Role) -> str:
     return role.value.replace("_", " ")
 
@@ -33,17 +40,13 @@ def show_status(status: PlanStatus, console: Console) -> None:
         f"{content.cadence.time:%H:%M} ({content.cadence.time_zone})"
     )
 
-    parties = Table(title="Parties", title_justify="left")
-    for column in ("role", "name", "email"):
-        parties.add_column(column)
+    parties = titled_table("Parties", "role", "name", "email")
     for role in Role:
         for person in status.parties.person(role):
             parties.add_row(role_name(role), person.name, person.email)
     console.print(parties)
 
-    owed = Table(title="Who owes what by when", title_justify="left")
-    for column in ("who", "what", "by"):
-        owed.add_column(column)
+    owed = titled_table("Who owes what by when", "who", "what", "by")
     for obligation in status.owed:
         optional = " (optional)" if obligation.optional else ""
         owed.add_row(
@@ -56,9 +59,7 @@ def show_status(status: PlanStatus, console: Console) -> None:
     console.print(owed)
 
     if status.signatures:
-        signatures = Table(title="Signatures", title_justify="left")
-        for column in ("who", "version", "SHA-256", "signed", "valid"):
-            signatures.add_column(column)
+        signatures = titled_table("Signatures", "who", "version", "SHA-256", "signed", "valid")
         for signature in status.signatures:
             signatures.add_row(
                 f"{signature.name} ({role_name(signature.role)})",
@@ -70,9 +71,7 @@ def show_status(status: PlanStatus, console: Console) -> None:
         console.print(signatures)
 
     if status.check_ins:
-        check_ins = Table(title="Check-ins", title_justify="left")
-        for column in ("#", "due", "status", "feedback", "team member notes"):
-            check_ins.add_column(column)
+        check_ins = titled_table("Check-ins", "#", "due", "status", "feedback", "team member notes")
         for check_in in status.check_ins:
             check_ins.add_row(
                 str(check_in.number),
@@ -92,9 +91,7 @@ def show_status(status: PlanStatus, console: Console) -> None:
         if review.team_member_comment is not None:
             console.print(f"  Team member: {review.team_member_comment.text}")
 
-    timeline = Table(title="Timeline", title_justify="left")
-    for column in ("when", "who", "what", "detail"):
-        timeline.add_column(column)
+    timeline = titled_table("Timeline", "when", "who", "what", "detail")
     for event in status.events:
         timeline.add_row(when(event.at), event.actor, event.kind, event.detail)
     console.print(timeline)
@@ -125,9 +122,7 @@ def show_review_form(form: ReviewForm, console: Console) -> None:
         f"Check-ins recorded: {form.check_ins_recorded}, missed: {form.check_ins_missed}. "
         f"Suggested outcome: [bold]{form.suggested_outcome.value}[/]"
     )
-    activities = Table(title="Activities", title_justify="left")
-    for column in ("id", "activity", "status", "evidence"):
-        activities.add_column(column)
+    activities = titled_table("Activities", "id", "activity", "status", "evidence")
     for activity in form.activities:
         activities.add_row(
             activity.activity_id,
@@ -136,9 +131,9 @@ def show_review_form(form: ReviewForm, console: Console) -> None:
             "\n".join(activity.notes),
         )
     console.print(activities)
-    support = Table(title="Support the manager promised", title_justify="left")
-    for column in ("id", "support", "delivered", "not delivered", "notes"):
-        support.add_column(column)
+    support = titled_table(
+        "Support the manager promised", "id", "support", "delivered", "not delivered", "notes"
+    )
     for item in form.support:
         support.add_row(
             item.support_id,
@@ -151,9 +146,9 @@ def show_review_form(form: ReviewForm, console: Console) -> None:
 
 
 def show_plan_list(plans: list[PlanStatus], console: Console) -> None:
-    table = Table(title=f"{len(plans)} coaching plan(s)", title_justify="left")
-    for column in ("plan", "phase", "team member", "manager", "next", "by"):
-        table.add_column(column)
+    table = titled_table(
+        f"{len(plans)} coaching plan(s)", "plan", "phase", "team member", "manager", "next", "by"
+    )
     for status in plans:
         first = status.owed[0] if status.owed else None
         table.add_row(

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.console import Console
-from rich.table import Table
 
-from starter.display import role_name, when
+from starter.display import role_name, titled_table, when
 from store.hr_queries import OverdueGroup, PlanHistory, PlanListing, PlanPage
 
 NameOf = Callable[[str], str]
@@ -19,8 +18,8 @@ def deadline(plan: PlanListing) -> str:
 
 
 def show_hr_plans(page: PlanPage, name_of: NameOf, console: Console) -> None:
-    table = Table(title=f"Coaching plans ({_counted(page)})", title_justify="left")
-    for column in (
+    table = titled_table(
+        f"Coaching plans ({_counted(page)})",
         "plan",
         "team member",
         "manager",
@@ -28,8 +27,7 @@ def show_hr_plans(page: PlanPage, name_of: NameOf, console: Console) -> None:
         "next deadline",
         "owed by",
         "outcome",
-    ):
-        table.add_column(column)
+    )
     for plan in page.plans:
         table.add_row(
             plan.plan_id,
@@ -48,9 +46,9 @@ def show_overdue(groups: list[OverdueGroup], name_of: NameOf, console: Console) 
         console.print("Nothing is overdue.")
         return
     for group in groups:
-        table = Table(title=f"{name_of(group.person_id)} owes", title_justify="left")
-        for column in ("plan", "phase", "as", "what", "was due"):
-            table.add_column(column)
+        table = titled_table(
+            f"{name_of(group.person_id)} owes", "plan", "phase", "as", "what", "was due"
+        )
         for item in group.items:
             table.add_row(
                 item.plan_id, item.phase.value, role_name(item.role), item.action, when(item.due)
@@ -69,16 +67,12 @@ def show_history(history: PlanHistory, name_of: NameOf, console: Console) -> Non
         f"{when(plan.started_at)} · closed {when(plan.closed_at)} · next deadline "
         f"{deadline(plan)}"
     )
-    versions = Table(title="Versions", title_justify="left")
-    for column in ("version", "by", "when", "what changed", "SHA-256"):
-        versions.add_column(column)
+    versions = titled_table("Versions", "version", "by", "when", "what changed", "SHA-256")
     for v in history.versions:
         versions.add_row(str(v.number), v.author, when(v.created_at), v.summary, v.sha256[:16])
     console.print(versions)
     if history.signatures:
-        signatures = Table(title="Signatures", title_justify="left")
-        for column in ("who", "version", "signed", "voided"):
-            signatures.add_column(column)
+        signatures = titled_table("Signatures", "who", "version", "signed", "voided")
         for s in history.signatures:
             voided = f"{when(s.voided_at)}: {s.voided_because}" if s.voided_at else "-"
             signatures.add_row(
@@ -86,9 +80,9 @@ def show_history(history: PlanHistory, name_of: NameOf, console: Console) -> Non
             )
         console.print(signatures)
     if history.check_ins:
-        check_ins = Table(title="Check-ins", title_justify="left")
-        for column in ("#", "due", "status", "recorded", "team member's notes"):
-            check_ins.add_column(column)
+        check_ins = titled_table(
+            "Check-ins", "#", "due", "status", "recorded", "team member's notes"
+        )
         for c in history.check_ins:
             check_ins.add_row(
                 str(c.number),
@@ -109,9 +103,7 @@ def show_history(history: PlanHistory, name_of: NameOf, console: Console) -> Non
                 else ""
             )
         )
-    audit = Table(title="Audit log", title_justify="left")
-    for column in ("when", "who", "what", "version", "detail"):
-        audit.add_column(column)
+    audit = titled_table("Audit log", "when", "who", "what", "version", "detail")
     for line in history.audit:
         what = f"[red]refused: {line.action}[/]" if line.refused else line.action
         audit.add_row(when(line.at), line.actor, what, str(line.version), line.detail)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
-from sqlalchemy import ColumnElement, Engine, RowMapping, func, or_, select
+from sqlalchemy import ColumnElement, Engine, RowMapping, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from coaching.plan import Role, StrictModel
@@ -43,7 +43,7 @@ class Scope:
 
     def clause(self) -> ColumnElement[bool]:
         if self.person_id is None:
-            return PlanRow.plan_id.is_not(None)
+            return true()
         return or_(PlanRow.manager_id == self.person_id, PlanRow.skip_level_id == self.person_id)
 
 
@@ -177,14 +177,17 @@ class HrQueries:
         query = (
             select(*LISTING_COLUMNS)
             .where(*conditions)
-            .order_by(PlanRow.next_deadline.is_(None), PlanRow.next_deadline, PlanRow.plan_id)
+            .order_by(PlanRow.next_deadline.asc().nulls_last(), PlanRow.plan_id)
             .limit(plan_filter.limit)
         )
         with Session(self.engine) as session:
             rows = session.execute(query).all()
             total = len(rows)
             if total == plan_filter.limit:
-                total = session.scalar(select(func.count()).where(*conditions)) or 0
+                total = (
+                    session.scalar(select(func.count()).select_from(PlanRow).where(*conditions))
+                    or 0
+                )
         return PlanPage(plans=[_listing(row._mapping, now) for row in rows], total=total)
 
     def overdue(self, scope: Scope, now: datetime) -> list[OverdueGroup]:

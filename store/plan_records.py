@@ -151,20 +151,24 @@ class PlanRecords:
         rows = [{"plan_id": record.plan_id, **entry.model_dump()} for entry in record.audit]
         if rows:
             session.execute(
-                _insert(session, AuditRow)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["plan_id", "key"])
+                _insert(session, AuditRow).on_conflict_do_nothing(
+                    index_elements=["plan_id", "key"]
+                ),
+                rows,
             )
 
     @staticmethod
     def _upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
-        """Inserts rows, or updates the ones whose primary key is already there."""
+        """Inserts rows, or updates the ones whose primary key is already there.
+
+        The rows go as parameters, not into the statement, so SQLAlchemy compiles it once.
+        """
         if not rows:
             return
         keys = [column.name for column in model.__table__.primary_key]
-        statement = _insert(session, model).values(list(rows))
+        statement = _insert(session, model)
         updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
-        session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
+        session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates), rows)
 
 
 def _insert(session: Session, model: type[Base]) -> Any:

@@ -15,12 +15,13 @@ from temporalio.testing import WorkflowEnvironment
 from coaching.actions import StartPlan, workflow_id_for
 from coaching.policy import PlanPolicy
 from coaching.status import Phase
-from integrations import Integrations
-from integrations.local.calendar import IcsCalendar
-from integrations.local.documents import LocalDocumentStore
-from integrations.local.mail import OutboxMailer
-from store.plan_records import PlanRecords
-from tests.workflows.running_plan import PARTIES, RunningPlan, eventually, plan_content
+from tests.workflows.running_plan import (
+    PARTIES,
+    RunningPlan,
+    eventually,
+    local_integrations,
+    plan_content,
+)
 from worker import build_worker
 from workflows.coaching_plan import CoachingPlanWorkflow
 
@@ -40,12 +41,7 @@ def plan_store(sqlite_store: Engine) -> Engine:
 async def plan(
     time_skipping_env: WorkflowEnvironment, tmp_path: Path, policy: PlanPolicy, plan_store: Engine
 ) -> AsyncIterator[RunningPlan]:
-    integrations = Integrations(
-        documents=LocalDocumentStore(tmp_path),
-        calendar=IcsCalendar(tmp_path),
-        mail=OutboxMailer(tmp_path),
-        records=PlanRecords(plan_store),
-    )
+    integrations = local_integrations(tmp_path, plan_store)
     task_queue = f"plans-{uuid.uuid4()}"
     with ThreadPoolExecutor(max_workers=4) as executor:
         worker = build_worker(time_skipping_env.client, task_queue, integrations, executor)

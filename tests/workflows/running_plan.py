@@ -33,6 +33,11 @@ from coaching.actions import (
 from coaching.org import Parties, Person
 from coaching.plan import PlanContent
 from coaching.status import Phase, PlanStatus
+from integrations import Integrations
+from integrations.local.calendar import IcsCalendar
+from integrations.local.documents import LocalDocumentStore
+from integrations.local.mail import OutboxMailer
+from store.plan_records import PlanRecords
 from workflows.coaching_plan import CoachingPlanWorkflow
 
 HISTORIES = Path(__file__).parent.parent / "histories"
@@ -43,6 +48,16 @@ SKIP = Person(id="sara", name="Sara Skip", email="sara@example.com")
 HR = Person(id="hana", name="Hana HR", email="hana@example.com")
 STRANGER = "eve@example.com"
 PARTIES = Parties(manager=MANAGER, team_member=MEMBER, skip_level=SKIP, hr=[HR])
+
+
+def local_integrations(folder: Path, store: Engine) -> Integrations:
+    """The real local integrations, writing under `folder`, and HR's store."""
+    return Integrations(
+        documents=LocalDocumentStore(folder),
+        calendar=IcsCalendar(folder),
+        mail=OutboxMailer(folder),
+        records=PlanRecords(store),
+    )
 
 
 def plan_content(start: date) -> PlanContent:

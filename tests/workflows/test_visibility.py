@@ -15,12 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from coaching.actions import ApproveAlignment, StartPlan, workflow_id_for
 from coaching.visibility import NEXT_DEADLINE, PLAN_PHASE
-from integrations import Integrations
-from integrations.local.calendar import IcsCalendar
-from integrations.local.documents import LocalDocumentStore
-from integrations.local.mail import OutboxMailer
-from store.plan_records import PlanRecords
-from tests.workflows.running_plan import PARTIES, SKIP, eventually, plan_content
+from tests.workflows.running_plan import PARTIES, SKIP, eventually, local_integrations, plan_content
 from worker import build_worker
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
@@ -29,12 +24,7 @@ from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 async def task_queue(
     dev_server_env: WorkflowEnvironment, tmp_path: Path, sqlite_store: Engine
 ) -> AsyncIterator[str]:
-    integrations = Integrations(
-        documents=LocalDocumentStore(tmp_path),
-        calendar=IcsCalendar(tmp_path),
-        mail=OutboxMailer(tmp_path),
-        records=PlanRecords(sqlite_store),
-    )
+    integrations = local_integrations(tmp_path, sqlite_store)
     queue = f"visibility-{uuid.uuid4().hex[:8]}"
     with ThreadPoolExecutor(max_workers=4) as executor:
         async with build_worker(dev_server_env.client, queue, integrations, executor):
