@@ -672,10 +672,12 @@ class CoachingPlanWorkflow:
             await workflow.wait_condition(lambda: self._record_state() != self._recorded_state)
             state = self._record_state()
             audited = (len(self._events), len(self._refusals))
+            self._revision += 1
             await _act(RecordActivities.record_plan, self._record())
             self._recorded_state, self._audited = state, audited
 
     async def _keep_visible(self) -> None:
+        """Operators filter on these in the Temporal UI; an owed-nothing plan has no deadline."""
         while True:
             shown = self._operator_view()
             phase, deadline = shown
@@ -712,7 +714,6 @@ class CoachingPlanWorkflow:
         )
 
     def _record(self) -> PlanRecord:
-        self._revision += 1
         events, refusals = self._audited
         timeline = self._version.content.timeline
         return PlanRecord(
