@@ -280,7 +280,8 @@ Dates = "YYYY-MM-DD, in UTC; the range includes both days."
 def hr_list(
     as_: As,
     phase: Annotated[
-        list[str] | None, typer.Option(help=f"Only these phases: {', '.join(Phase)}.")
+        list[str] | None,
+        typer.Option(help=f"Only these phases (repeatable): {', '.join(Phase)}."),
     ] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only plans past a deadline.")] = False,
     owed_by: Annotated[
@@ -292,7 +293,8 @@ def hr_list(
     closed_from: Annotated[str | None, typer.Option(help=f"Closed on or after; {Dates}")] = None,
     closed_to: Annotated[str | None, typer.Option(help=f"Closed on or before; {Dates}")] = None,
     outcome: Annotated[
-        list[str] | None, typer.Option(help=f"Only these outcomes: {', '.join(Outcome)}.")
+        list[str] | None,
+        typer.Option(help=f"Only these outcomes (repeatable): {', '.join(Outcome)}."),
     ] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many rows (default 200).")] = None,
     json_: Json = False,

@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
+from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -180,13 +182,19 @@ class PlanClient:
         return status
 
     async def _why_unreachable(self, plan_id: str) -> str:
+        """Describes without decoding search attributes, which the time-skipping test server
+        (the demo's) encodes in a way the SDK cannot parse."""
+        request = DescribeWorkflowExecutionRequest(
+            namespace=self._client.namespace,
+            execution=WorkflowExecution(workflow_id=workflow_id_for(plan_id)),
+        )
         try:
-            description = await self._handle(plan_id).describe()
+            description = await self._client.workflow_service.describe_workflow_execution(request)
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 return f"there is no plan {plan_id}"
             return f"plan {plan_id} cannot be reached: {error.message}"
-        if description.raw_description.workflow_execution_info.status != (
+        if description.workflow_execution_info.status != (
             WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
         ):
             return f"plan {plan_id} has finished; nothing can change it now"
