@@ -67,6 +67,15 @@ def show_history(history: PlanHistory, name_of: NameOf, console: Console) -> Non
         f"{when(plan.started_at)} · closed {when(plan.closed_at)} · next deadline "
         f"{deadline(plan)}"
     )
+    owed = titled_table("Who owes what by when (as recorded)", "who", "what", "by")
+    for o in history.owed:
+        optional = " (optional)" if o.optional else ""
+        owed.add_row(
+            f"{role_name(o.role)}: {name_of(o.person_id)}", o.action + optional, when(o.due)
+        )
+    if not history.owed:
+        owed.add_row("nobody", "nothing is waiting", "-")
+    console.print(owed)
     versions = titled_table("Versions", "version", "by", "when", "what changed", "SHA-256")
     for v in history.versions:
         versions.add_row(str(v.number), v.author, when(v.created_at), v.summary, v.sha256[:16])

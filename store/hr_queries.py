@@ -153,10 +153,20 @@ class AuditLine(StrictModel):
     refused: bool
 
 
+class OwedEntry(StrictModel):
+    role: Role
+    person_id: str
+    action: str
+    due: datetime | None
+    optional: bool
+
+
 class PlanHistory(StrictModel):
-    """One plan's whole record: the listing, then every version, signature, check-in and line."""
+    """One plan's whole record: the listing, who owes what, then every version, signature,
+    check-in and audit line."""
 
     plan: PlanListing
+    owed: list[OwedEntry]
     versions: list[VersionEntry]
     signatures: list[SignatureEntry]
     check_ins: list[CheckInEntry]
@@ -231,6 +241,7 @@ class HrQueries:
             return PlanHistory.model_validate(
                 {
                     "plan": _listing(row._mapping, now),
+                    "owed": rows(ObligationRow, ObligationRow.seq),
                     "versions": rows(VersionRow, VersionRow.number),
                     "signatures": rows(SignatureRow, SignatureRow.seq),
                     "check_ins": rows(CheckInRow, CheckInRow.number),

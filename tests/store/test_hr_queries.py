@@ -125,6 +125,13 @@ def test_history_holds_the_whole_record_of_one_plan(queries: HrQueries) -> None:
     assert history.plan.outcome is Outcome.partially_achieved
     assert [line.action for line in history.audit] == ["started", "closed"]
     assert [v.summary for v in history.versions] == ["First draft"]
+    assert history.owed == []
+    signing = queries.history(Scope.everyone(), "miaplan02", NOW)
+    assert signing is not None
+    assert [(o.role, o.person_id, o.due) for o in signing.owed] == [
+        (Role.manager, "mia", LATER),
+        (Role.team_member, "tom", SOON),
+    ]
     assert queries.history(Scope.everyone(), "nosuchplan", NOW) is None
 
 
