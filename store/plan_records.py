@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,47 +33,54 @@ class PlanRecords:
         self.engine = engine
 
     def save(self, record: PlanRecord) -> bool:
-        """True if the record was newer and is now the plan's state; audit lines are kept anyway."""
+        """True if the record was newer and is now the plan's state; audit lines are kept anyway.
+
+        Whether it is newer is decided by the database, in the plan row's upsert, so an
+        attempt that overlaps its own retry can never write an older state over a newer one.
+        """
         with Session(self.engine) as session, session.begin():
-            stored = session.scalar(
-                select(PlanRow.revision).where(PlanRow.plan_id == record.plan_id)
-            )
-            newer = stored is None or record.revision > stored
+            newer = self._save_plan_row(session, record)
             if newer:
-                self._save_state(session, record)
+                self._save_children(session, record)
             self._append_audit(session, record)
         return newer
 
-    def _save_state(self, session: Session, record: PlanRecord) -> None:
-        plan_id = record.plan_id
+    @staticmethod
+    def _save_plan_row(session: Session, record: PlanRecord) -> bool:
         parties = record.parties
         next_due = record.next_deadline
         owing = [o for o in record.owed if o.due == next_due and not o.optional]
-        self._upsert(
-            session,
-            PlanRow,
-            [
-                {
-                    "plan_id": plan_id,
-                    "revision": record.revision,
-                    "manager_id": parties.manager.id,
-                    "team_member_id": parties.team_member.id,
-                    "skip_level_id": parties.skip_level.id,
-                    "phase": record.phase.value,
-                    "outcome": record.outcome.value if record.outcome else None,
-                    "version": record.version,
-                    "starts_on": record.starts_on,
-                    "ends_on": record.ends_on,
-                    "started_at": record.started_at,
-                    "closed_at": record.closed_at,
-                    "review_due_at": record.review_due_at,
-                    "next_deadline": next_due,
-                    "next_owed_by": ",".join(sorted({o.role.value for o in owing})),
-                    "next_action": "; ".join(o.action for o in owing),
-                    "updated_at": datetime.now(UTC),
-                }
-            ],
+        row = {
+            "plan_id": record.plan_id,
+            "revision": record.revision,
+            "manager_id": parties.manager.id,
+            "team_member_id": parties.team_member.id,
+            "skip_level_id": parties.skip_level.id,
+            "phase": record.phase.value,
+            "outcome": record.outcome.value if record.outcome else None,
+            "version": record.version,
+            "starts_on": record.starts_on,
+            "ends_on": record.ends_on,
+            "started_at": record.started_at,
+            "closed_at": record.closed_at,
+            "review_due_at": record.review_due_at,
+            "next_deadline": next_due,
+            "next_owed_by": ",".join(sorted({o.role.value for o in owing})),
+            "next_action": "; ".join(o.action for o in owing),
+            "updated_at": datetime.now(UTC),
+        }
+        statement = _insert(session, PlanRow)
+        upsert = statement.on_conflict_do_update(
+            index_elements=["plan_id"],
+            set_={name: statement.excluded[name] for name in row if name != "plan_id"},
+            where=PlanRow.revision < statement.excluded.revision,
         )
+        written = session.connection().execute(upsert.returning(PlanRow.revision), row)
+        return written.first() is not None
+
+    def _save_children(self, session: Session, record: PlanRecord) -> None:
+        plan_id = record.plan_id
+        parties = record.parties
         session.execute(delete(ObligationRow).where(ObligationRow.plan_id == plan_id))
         obligations = [
             {

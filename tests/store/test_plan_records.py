@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import Engine, func, select
@@ -101,3 +102,19 @@ def test_a_closed_plan_keeps_its_outcome_and_owes_nothing(store: Engine) -> None
     assert (row.phase, row.outcome, row.closed_at) == ("closed", "achieved", NOW)
     assert row.next_deadline is None
     assert count(store, ObligationRow) == 0
+
+
+def test_overlapping_writes_of_one_plan_end_at_the_newest_record(store: Engine) -> None:
+    """An attempt and its retry may overlap; whatever the order, the newest revision wins."""
+    records = PlanRecords(store)
+    sent = [
+        a_record(revision=n, version=n, audit=audit(f"step{n}", start=n, version=n))
+        for n in range(1, 9)
+    ]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(records.save, [*reversed(sent), *sent]))
+
+    row = plan_row(store)
+    assert (row.revision, row.version) == (8, 8)
+    assert count(store, AuditRow) == 8
