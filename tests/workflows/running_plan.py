@@ -238,8 +238,10 @@ class RunningPlan:
         )
 
     async def activate(self) -> None:
+        """Signing opens once the co-authoring work in flight (a share, a message) is done."""
         await self.align()
         await self.agree()
+        await self.reaches(Phase.signing)
         await self.sign_by(MANAGER)
         await self.sign_by(MEMBER)
 

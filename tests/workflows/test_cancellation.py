@@ -22,8 +22,8 @@ async def _reach(plan: RunningPlan, phase: Phase) -> None:
         await plan.reaches(phase)
         return
     await plan.agree()
+    await plan.reaches(Phase.signing)
     if phase is Phase.signing:
-        await plan.reaches(phase)
         return
     await plan.sign_by(MANAGER)
     await plan.sign_by(MEMBER)

@@ -63,12 +63,12 @@ async def test_records_catch_up_after_the_database_comes_back(
 
     await plan.align()
     await plan.agree()
-    await plan.sign_by(MANAGER)
 
     async def in_signing() -> bool:
         return (await plan.status()).phase is Phase.signing
 
     await eventually(in_signing)
+    await plan.sign_by(MANAGER)
 
     async def recording_retries() -> bool:
         pending = (await plan.describe()).pending_activities
