@@ -232,9 +232,9 @@ class HrQueries:
             if row is None:
                 return None
 
-            def rows(model: Any, order: Any) -> list[Any]:
+            def rows(model: Any, *order: Any) -> list[Any]:
                 return list(
-                    session.scalars(select(model).where(model.plan_id == plan_id).order_by(order))
+                    session.scalars(select(model).where(model.plan_id == plan_id).order_by(*order))
                 )
 
             reviews = rows(ReviewRow, ReviewRow.plan_id)
@@ -246,7 +246,7 @@ class HrQueries:
                     "signatures": rows(SignatureRow, SignatureRow.seq),
                     "check_ins": rows(CheckInRow, CheckInRow.number),
                     "review": reviews[0] if reviews else None,
-                    "audit": rows(AuditRow, AuditRow.id),
+                    "audit": rows(AuditRow, AuditRow.at, AuditRow.id),
                 },
                 from_attributes=True,
             )

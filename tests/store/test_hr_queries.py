@@ -151,3 +151,21 @@ def test_a_malformed_filter_is_refused_naming_the_field(
         PlanFilter.model_validate(filters)
 
     assert message in str(refused.value)
+
+
+def test_the_audit_log_reads_in_time_order_whenever_lines_arrived(store: Engine) -> None:
+    records = PlanRecords(store)
+    late_refusal = audit("approve", start=9)[0].model_copy(
+        update={"key": "refusal-1", "at": NOW - timedelta(hours=1), "refused": True}
+    )
+    records.save(a_record(audit=audit("started", "approved")))
+    records.save(a_record(revision=2, audit=[late_refusal]))
+
+    history = HrQueries(store).history(Scope.everyone(), "plan000001", NOW + timedelta(days=1))
+
+    assert history is not None
+    assert [(a.action, a.refused) for a in history.audit] == [
+        ("approve", True),
+        ("started", False),
+        ("approved", False),
+    ]
