@@ -183,22 +183,18 @@ class HrQueries:
 
     def list_plans(self, scope: Scope, plan_filter: PlanFilter, now: datetime) -> PlanPage:
         """Sorted by next deadline (soonest first; plans owing nothing last)."""
-        conditions = [scope.clause(), *self._conditions(plan_filter, now)]
+        total = func.count().over().label("total")
         query = (
-            select(*LISTING_COLUMNS)
-            .where(*conditions)
+            select(*LISTING_COLUMNS, total)
+            .where(scope.clause(), *self._conditions(plan_filter, now))
             .order_by(PlanRow.next_deadline.asc().nulls_last(), PlanRow.plan_id)
             .limit(plan_filter.limit)
         )
-        with Session(self.engine) as session:
-            rows = session.execute(query).all()
-            total = len(rows)
-            if total == plan_filter.limit:
-                total = (
-                    session.scalar(select(func.count()).select_from(PlanRow).where(*conditions))
-                    or 0
-                )
-        return PlanPage(plans=[_listing(row._mapping, now) for row in rows], total=total)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return PlanPage(
+            plans=[_listing(row, now) for row in rows], total=rows[0]["total"] if rows else 0
+        )
 
     def overdue(self, scope: Scope, now: datetime) -> list[OverdueGroup]:
         """What each person owes past its deadline, the longest-waiting person first."""
@@ -216,8 +212,8 @@ class HrQueries:
             .order_by(ObligationRow.due, ObligationRow.plan_id)
         )
         groups: dict[str, list[OverdueItem]] = defaultdict(list)
-        with Session(self.engine) as session:
-            for person_id, plan_id, phase, role, action, due in session.execute(query):
+        with self.engine.connect() as connection:
+            for person_id, plan_id, phase, role, action, due in connection.execute(query):
                 groups[person_id].append(
                     OverdueItem(plan_id=plan_id, phase=phase, role=role, action=action, due=due)
                 )
@@ -290,7 +286,7 @@ def _midnight(day: date) -> datetime:
 
 
 def _listing(row: RowMapping, now: datetime) -> PlanListing:
-    values = dict(row)
+    values = {name: value for name, value in row.items() if name != "total"}
     owed_by = values.pop("next_owed_by")
     deadline = values["next_deadline"]
     return PlanListing(
