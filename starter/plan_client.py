@@ -13,9 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
-from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -25,7 +23,7 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from coaching.actions import Action, StartPlan, workflow_id_for
-from coaching.connection import connect
+from coaching.connection import connect, describe_execution
 from coaching.form import PlanForm
 from coaching.org import DirectoryError, OrgDirectory
 from coaching.plan import Role
@@ -182,14 +180,8 @@ class PlanClient:
         return status
 
     async def _why_unreachable(self, plan_id: str) -> str:
-        """Describes without decoding search attributes, which the time-skipping test server
-        (the demo's) encodes in a way the SDK cannot parse."""
-        request = DescribeWorkflowExecutionRequest(
-            namespace=self._client.namespace,
-            execution=WorkflowExecution(workflow_id=workflow_id_for(plan_id)),
-        )
         try:
-            description = await self._client.workflow_service.describe_workflow_execution(request)
+            description = await describe_execution(self._client, workflow_id_for(plan_id))
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 return f"there is no plan {plan_id}"

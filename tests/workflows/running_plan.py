@@ -16,11 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import (
-    DescribeWorkflowExecutionRequest,
-    DescribeWorkflowExecutionResponse,
-)
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionResponse
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
@@ -30,6 +26,7 @@ from coaching.actions import (
     MarkReady,
     SignPlan,
 )
+from coaching.connection import describe_execution
 from coaching.org import Parties, Person
 from coaching.plan import PlanContent
 from coaching.status import Phase, PlanStatus
@@ -37,6 +34,7 @@ from integrations import Integrations
 from integrations.local.calendar import IcsCalendar
 from integrations.local.documents import LocalDocumentStore
 from integrations.local.mail import OutboxMailer
+from store.hr_queries import HrQueries, PlanHistory, Scope
 from store.plan_records import PlanRecords
 from workflows.coaching_plan import CoachingPlanWorkflow
 
@@ -95,8 +93,20 @@ class RunningPlan:
     start: date
     store: Engine
 
+    @property
+    def plan_id(self) -> str:
+        return self.handle.id.removeprefix("coaching-plan-")
+
     async def status(self) -> PlanStatus:
         return await self.handle.query(CoachingPlanWorkflow.status)
+
+    async def stored(self, via: Engine | None = None) -> PlanHistory:
+        """HR's record of this plan, read from the plan's store or through another engine."""
+        history = HrQueries(via or self.store).history(
+            Scope.everyone(), self.plan_id, await self.now()
+        )
+        assert history is not None, "the plan is not in HR's store"
+        return history
 
     async def reaches(self, phase: Phase) -> PlanStatus:
         """Waits for the phase, and for the work that entering it started."""
@@ -125,14 +135,7 @@ class RunningPlan:
         return True
 
     async def describe(self) -> DescribeWorkflowExecutionResponse:
-        """Undecoded: the test server encodes Datetime search attributes in a way the SDK's
-        `describe()` cannot parse."""
-        return await self.env.client.workflow_service.describe_workflow_execution(
-            DescribeWorkflowExecutionRequest(
-                namespace=self.env.client.namespace,
-                execution=WorkflowExecution(workflow_id=self.handle.id),
-            )
-        )
+        return await describe_execution(self.env.client, self.handle.id)
 
     async def act(self, update: Any, action: Any) -> Any:
         return await self.handle.execute_update(update, action)
@@ -169,12 +172,7 @@ class RunningPlan:
 
     def shared_with(self, version: int) -> list[str]:
         record = json.loads(
-            (
-                self.data_dir
-                / "documents"
-                / self.handle.id.removeprefix("coaching-plan-")
-                / "sharing.json"
-            ).read_text()
+            (self.data_dir / "documents" / self.plan_id / "sharing.json").read_text()
         )
         shared: list[str] = record["versions"][str(version)]
         return shared

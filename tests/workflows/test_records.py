@@ -7,25 +7,16 @@ from datetime import timedelta
 from coaching.actions import CommentOnReview, ReviewOutcome, SubmitReview
 from coaching.records import Refusal
 from coaching.status import Outcome, Phase
-from store.hr_queries import HrQueries, PlanHistory, Scope
 from tests.workflows.running_plan import MANAGER, MEMBER, STRANGER, RunningPlan, eventually
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
 
-async def stored(plan: RunningPlan) -> PlanHistory:
-    history = HrQueries(plan.store).history(
-        Scope.everyone(), plan.handle.id.removeprefix("coaching-plan-"), await plan.now()
-    )
-    assert history is not None, "the plan is not in HR's store"
-    return history
-
-
 async def test_hr_records_follow_the_plan_to_its_close(plan: RunningPlan) -> None:
-    assert (await stored(plan)).plan.phase is Phase.alignment
+    assert (await plan.stored()).plan.phase is Phase.alignment
 
     await plan.activate()
     status = await plan.reaches(Phase.active)
-    record = await stored(plan)
+    record = await plan.stored()
     assert record.plan.phase is Phase.active
     assert [s.role for s in record.signatures] == [s.role for s in status.signatures]
     assert len(record.check_ins) == len(status.check_ins)
@@ -46,7 +37,7 @@ async def test_hr_records_follow_the_plan_to_its_close(plan: RunningPlan) -> Non
     assert await plan.handle.result() is Outcome.achieved
 
     status = await plan.status()
-    record = await stored(plan)
+    record = await plan.stored()
     assert record.plan.phase is Phase.closed
     assert record.plan.outcome is Outcome.achieved
     assert record.plan.closed_at is not None
@@ -63,7 +54,7 @@ async def test_the_stored_deadline_is_the_live_one(plan: RunningPlan) -> None:
     await plan.align()
     status = await plan.reaches(Phase.co_authoring)
 
-    record = await stored(plan)
+    record = await plan.stored()
     assert record.plan.phase is Phase.co_authoring
     assert record.plan.next_deadline == status.owed[0].due
     assert set(record.plan.next_owed_by) == {o.role for o in status.owed}
@@ -78,10 +69,10 @@ async def test_a_refusal_reaches_the_audit_log_but_not_the_plan(plan: RunningPla
     )
 
     async def refusal_stored() -> bool:
-        return any(line.refused for line in (await stored(plan)).audit)
+        return any(line.refused for line in (await plan.stored()).audit)
 
     await eventually(refusal_stored)
-    refused = [line for line in (await stored(plan)).audit if line.refused]
+    refused = [line for line in (await plan.stored()).audit if line.refused]
     assert [(r.actor, r.action, r.version) for r in refused] == [(STRANGER, "approve", 1)]
     assert (await plan.status()).events == before.events
 
@@ -93,7 +84,7 @@ async def test_a_malformed_refusal_report_is_dropped(plan: RunningPlan) -> None:
     )
 
     async def refusal_stored() -> bool:
-        return any(line.refused for line in (await stored(plan)).audit)
+        return any(line.refused for line in (await plan.stored()).audit)
 
     await eventually(refusal_stored)
-    assert [r.action for r in (await stored(plan)).audit if r.refused] == ["sign"]
+    assert [r.action for r in (await plan.stored()).audit if r.refused] == ["sign"]

@@ -13,7 +13,6 @@ from sqlalchemy.engine import make_url
 
 from coaching.status import Phase
 from store.database import create_store_engine
-from store.hr_queries import HrQueries, PlanHistory, Scope
 from tests.conftest import migrated, postgres_schema
 from tests.tcp_proxy import TcpProxy
 from tests.workflows.running_plan import MANAGER, MEMBER, RunningPlan, eventually
@@ -42,23 +41,16 @@ def plan_store(schema_url: str, proxy: TcpProxy) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def direct(schema_url: str) -> Iterator[HrQueries]:
+def direct(schema_url: str) -> Iterator[Engine]:
     """HR reads past the proxy: only the worker loses the database."""
     engine = create_store_engine(schema_url)
-    yield HrQueries(engine)
+    yield engine
     engine.dispose()
 
 
 async def test_records_catch_up_after_the_database_comes_back(
-    plan: RunningPlan, proxy: TcpProxy, direct: HrQueries
+    plan: RunningPlan, proxy: TcpProxy, direct: Engine
 ) -> None:
-    plan_id = plan.handle.id.removeprefix("coaching-plan-")
-
-    async def stored() -> PlanHistory:
-        history = direct.history(Scope.everyone(), plan_id, await plan.now())
-        assert history is not None
-        return history
-
     proxy.cut()
 
     await plan.align()
@@ -75,17 +67,17 @@ async def test_records_catch_up_after_the_database_comes_back(
         return any(a.activity_type.name == "record_plan" and a.attempt > 1 for a in pending)
 
     await eventually(recording_retries, seconds=30)
-    assert (await stored()).plan.phase is Phase.alignment, "nothing newer got through"
+    assert (await plan.stored(direct)).plan.phase is Phase.alignment, "nothing newer got through"
 
     proxy.restore()
 
     async def caught_up() -> bool:
-        record = await stored()
+        record = await plan.stored(direct)
         return len(record.audit) == len((await plan.status()).events)
 
     await eventually(caught_up, seconds=60)
     status = await plan.status()
-    record = await stored()
+    record = await plan.stored(direct)
     assert record.plan.phase is Phase.signing
     assert [(a.action, a.actor) for a in record.audit] == [
         (e.kind, e.actor) for e in status.events
@@ -94,4 +86,4 @@ async def test_records_catch_up_after_the_database_comes_back(
 
     await plan.sign_by(MEMBER)
     await plan.reaches(Phase.active)
-    assert (await stored()).plan.phase is Phase.active
+    assert (await plan.stored(direct)).plan.phase is Phase.active
