@@ -18,8 +18,7 @@ from activities import plan_activities
 from coaching.connection import connect
 from coaching.settings import Settings, SettingsError
 from integrations import Integrations, build_integrations
-from store.database import describe
-from store.schema import current_revision, head_revision
+from store.schema import SchemaOutdated, require_current_schema
 from workflows.coaching_plan import CoachingPlanWorkflow
 
 ACTIVITY_THREADS = 100
@@ -47,13 +46,13 @@ def build_worker(
 
 async def run(settings: Settings) -> None:
     """Runs until SIGINT or SIGTERM, or until the worker fails."""
+    integrations = build_integrations(settings)
+    _check_store(integrations.records.engine)
     client = await connect(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    integrations = build_integrations(settings)
-    _check_store(integrations.records.engine)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         worker = build_worker(client, settings.task_queue, integrations, executor)
         running = asyncio.create_task(worker.run())
@@ -73,22 +72,13 @@ async def run(settings: Settings) -> None:
     log.info("worker stopped")
 
 
-class StoreNotReady(Exception):
-    """HR's database has the wrong schema: recording would fail until someone upgrades it."""
-
-
 def _check_store(engine: Engine) -> None:
-    """A database that is down is only a warning: records are retried and catch up later."""
+    """A database that is down is only a warning: records are retried and catch up later.
+    One with an old schema raises `SchemaOutdated`: every record would fail until upgraded."""
     try:
-        schema = current_revision(engine)
+        require_current_schema(engine)
     except OperationalError as error:
         log.warning("HR's database is unreachable (%s); records will catch up", error.orig)
-        return
-    if schema != head_revision():
-        raise StoreNotReady(
-            f"HR's database at {describe(engine)} has schema {schema or 'empty'}, not "
-            f"{head_revision()}: run `coachplan db upgrade`"
-        )
 
 
 def main() -> None:
@@ -101,7 +91,7 @@ def main() -> None:
         sys.exit(f"coachplan-worker: bad configuration\n{error}")
     try:
         asyncio.run(run(settings))
-    except StoreNotReady as error:
+    except SchemaOutdated as error:
         log.error("%s", error)
         sys.exit(1)
     except RuntimeError as error:

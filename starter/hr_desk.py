@@ -21,7 +21,7 @@ from coaching.settings import Settings
 from starter.plan_client import PlanError, load_directory
 from store.database import create_store_engine, describe
 from store.hr_queries import HrQueries, OverdueGroup, PlanFilter, PlanHistory, PlanPage, Scope
-from store.schema import current_revision, head_revision
+from store.schema import SchemaOutdated, require_current_schema
 
 Answer = TypeVar("Answer")
 
@@ -57,16 +57,13 @@ class HrDesk:
         directory = load_directory(settings)
         engine = create_store_engine(settings.database)
         try:
-            current = current_revision(engine)
+            require_current_schema(engine)
         except OperationalError as error:
             raise DatabaseUnavailable(
                 f"cannot read HR's records at {describe(engine)}: {error.orig}"
             ) from None
-        if current != head_revision():
-            raise DatabaseUnavailable(
-                f"HR's records at {describe(engine)} are not set up (schema {current or 'empty'}, "
-                f"needs {head_revision()}): run `coachplan db upgrade`"
-            )
+        except SchemaOutdated as error:
+            raise DatabaseUnavailable(str(error)) from None
         return cls(engine, directory)
 
     def scope_for(self, viewer: str) -> Scope:

@@ -33,6 +33,20 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+class SchemaOutdated(Exception):
+    """The database answers, but `coachplan db upgrade` has not brought it to the newest schema."""
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Raises `SchemaOutdated`, or SQLAlchemy's `OperationalError` if the database is down."""
+    current = current_revision(engine)
+    if current != head_revision():
+        raise SchemaOutdated(
+            f"HR's records at {describe(engine)} have schema {current or 'empty'}, not "
+            f"{head_revision()}: run `coachplan db upgrade`"
+        )
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Applies every migration not yet applied; returns the revisions before and after."""
     before = current_revision(engine)

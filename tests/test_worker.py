@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from activities.calendar import CalendarActivities
 from activities.documents import DocumentActivities
 from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
-from coaching.settings import Settings
+from coaching.settings import ENV_VARS, Settings
 from integrations import build_integrations
 from integrations.local.calendar import IcsCalendar
 from integrations.local.documents import LocalDocumentStore
@@ -76,3 +79,20 @@ async def test_worker_starts_and_shuts_down(
     assert config.get("workflows") == [CoachingPlanWorkflow]
     assert config.get("activity_executor") is executor
     assert len(config.get("activities", [])) == len(plan_activities(integrations))
+
+
+def test_the_worker_refuses_a_database_that_needs_an_upgrade(tmp_path: Path) -> None:
+    """Every record would fail until someone upgrades it: say so at start, not later."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ENV_VARS.values()},
+        "COACHPLAN_DATA_DIR": str(tmp_path),
+        "TEMPORAL_ADDRESS": "127.0.0.1:1",
+    }
+
+    ran = subprocess.run(
+        [sys.executable, "-m", "worker"], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert ran.returncode == 1, ran
+    assert "run `coachplan db upgrade`" in ran.stderr
+    assert "Traceback" not in ran.stderr
