@@ -23,7 +23,8 @@ class Integrations:
 
 
 def build_integrations(settings: Settings) -> Integrations:
-    """The local implementations write under `settings.data_dir`.
+    """The local implementations write under `settings.data_dir`; HR's records go to
+    `settings.database`.
 
     They are imported here, not at the top, so that importing the interfaces (as workflows
     do) never loads an implementation.

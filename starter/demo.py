@@ -217,7 +217,7 @@ class DemoStory:
             CommentOnReview(actor=member.email, comment="Thank you: I want to do this again."),
         )
         await self.env.client.get_workflow_handle(workflow_id_for(self.plan_id)).result()
-        return await self.wait_for(Phase.closed)
+        return await self.status()
 
     async def advance_to_check_in(self, number: int, status: PlanStatus) -> None:
         due = status.check_ins[number - 1].due_at
