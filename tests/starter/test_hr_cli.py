@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from coaching.plan import Role
+from store.database import create_store_engine
+from store.plan_records import PlanRecords
 from tests.conftest import postgres_schema
 from tests.starter.cli_runner import GRACE, KWAME, LENA, MARCUS, PRIYA, Cli, coachplan, hermetic_env
+from tests.store.sample_records import a_record, owes, parties
 
 TOM = "tom.becker@example.com"  # a manager with no plan here
 
@@ -89,9 +94,30 @@ async def test_hr_show_has_the_record_the_live_state_and_the_refusals(cli: Cli) 
 
 
 async def test_hr_overdue_groups_by_who_owes(cli: Cli) -> None:
-    ran = await cli("hr", "overdue", "--as", GRACE)
-    assert ran.code == 0, ran
-    assert (await hr_json(cli, "overdue", "--as", GRACE)) == [], "nothing is late on a new server"
+    """A plan whose skip-level is two days late, written as the worker would write it."""
+    org = parties(manager="priya.raman", member="kwame.mensah", skip="marcus.okafor")
+    late = datetime.now(UTC) - timedelta(days=2)
+    engine = create_store_engine(f"sqlite:///{cli.env['COACHPLAN_DATA_DIR']}/coachplan.db")
+    PlanRecords(engine).save(
+        a_record("late00000001", parties=org, owed=[owes(Role.skip_level, "approve", late, org)])
+    )
+    engine.dispose()
+
+    groups, for_priya, for_tom = await asyncio.gather(
+        hr_json(cli, "overdue", "--as", GRACE),
+        hr_json(cli, "overdue", "--as", PRIYA),
+        hr_json(cli, "overdue", "--as", TOM),
+    )
+    as_text = await cli("hr", "overdue", "--as", GRACE)
+
+    assert [(g["person_id"], [i["plan_id"] for i in g["items"]]) for g in groups] == [
+        ("marcus.okafor", ["late00000001"])
+    ]
+    assert for_priya == groups
+    assert for_tom == []
+    assert as_text.code == 0, as_text
+    assert "Marcus Okafor owes" in as_text.out
+    assert "late00000001" in as_text.out
 
 
 async def test_wrong_people_and_malformed_filters_exit_2_with_a_sentence(cli: Cli) -> None:
