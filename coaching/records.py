@@ -62,6 +62,11 @@ class PlanRecord(StrictModel):
     plan_id: str
     revision: int = Field(ge=1)
     parties: Parties
+    team_member_included: bool = Field(
+        default=False,
+        description="The skip-level has approved, so the team member may see the plan. The "
+        "default keeps records in histories from before this field valid.",
+    )
     phase: Phase
     outcome: Outcome | None
     version: int

@@ -199,3 +199,20 @@ class ActionResult(StrictModel):
     message: str
     phase: Phase
     version: int
+
+
+class RefusalKind(StrEnum):
+    """Why an action was refused: the `type` of the Update's `ApplicationError`, so that a
+    client can answer without reading the message (404, 403, 409 and 422 over HTTP).
+    Each name is its value, as the type arrives by name."""
+
+    NotAParty = "NotAParty"
+    """The actor is none of the plan's four parties: to them the plan does not exist."""
+    WrongPerson = "WrongPerson"
+    """A party, but not one whose role may take this action."""
+    WrongPhase = "WrongPhase"
+    """Not now: the plan's phase, or its state within the phase, does not allow it (already
+    done, not due yet, a version that is no longer current)."""
+    BadData = "BadData"
+    """The action's data breaks a rule: an unknown id, a hash or intent that does not match,
+    a date out of bounds, content the plan's rules refuse."""

@@ -2,7 +2,11 @@
 
 Read `run` top to bottom: align with the skip-level, co-author with the team member, sign,
 hold the check-ins, review, close. People act through Updates whose validators refuse the
-wrong person, the wrong phase or bad data before anything changes. Every wait has a timer
+wrong person, the wrong phase or bad data before anything changes. An Update's answer is the
+truth: the action that moves the plan on (approving, the second "ready", the last signature,
+declining, extending, cancelling) moves its phase inside the Update, and the story in `run`
+follows with the side effects (documents, messages, the calendar), telling every phase the
+plan entered even when people act faster than those side effects run. Every wait has a timer
 from the plan's `PlanPolicy`, so silence turns into reminders and escalations, never a stall.
 Beside the story, two keepers follow every change: one writes HR's records, one shows the
 phase and next deadline to operators in the Temporal UI.
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -59,6 +64,7 @@ with workflow.unsafe.imports_passed_through():
         PlanEvent,
         PlanStatus,
         PlanVersion,
+        RefusalKind,
         Review,
         ReviewForm,
         Signature,
@@ -77,10 +83,23 @@ BEFORE_TEAM_MEMBER = [Role.manager, Role.skip_level]
 ALL_PARTIES = [Role.manager, Role.team_member, Role.skip_level, Role.hr]
 RECORDS_PATCH = "hr-records-and-visibility"
 """Plans started before HR's records existed replay without them."""
+PHASE_IN_UPDATE_PATCH = "phase-moves-in-update-handler"
+"""Plans started before an Update moved the phase itself replay with `run` moving it, after
+the side effects."""
 
 
 class PlanCancelled(Exception):
     """Unwinds whatever phase the plan is in when someone cancels it."""
+
+
+@dataclass(frozen=True)
+class PhaseEntry:
+    """One move into a phase, kept so that the story tells each move in turn."""
+
+    phase: Phase
+    version: int
+    declined: Note | None = None
+    """The team member's decline, when that is what reopened co-authoring."""
 
 
 @workflow.defn
@@ -90,10 +109,15 @@ class CoachingPlanWorkflow:
         self._plan_id = start.plan_id
         self._parties = start.parties
         self._policy = start.policy
+        self._moves_in_updates = workflow.patched(PHASE_IN_UPDATE_PATCH)
+        """Here, not in `run`: an Update delivered with the start runs before `run` does."""
         self._phase = Phase.alignment
         self._outcome: Outcome | None = None
         self._versions: list[PlanVersion] = []
         self._add_version(start.content, start.parties.manager.email, "First draft")
+        self._entered = [PhaseEntry(Phase.alignment, version=1)]
+        self._told = 1
+        """How many of the phases entered the story in `run` has taken up."""
         self._events: list[PlanEvent] = []
         self._documents: list[str] = []
         self._notices_sent = 0
@@ -132,6 +156,7 @@ class CoachingPlanWorkflow:
                 await self._co_author_with_team_member()
                 if await self._sign():
                     break
+            await self._go_live()
             while True:
                 await self._hold_check_ins()
                 if await self._review_plan():
@@ -153,93 +178,90 @@ class CoachingPlanWorkflow:
     async def _align_with_skip_level(self) -> None:
         """The manager and their manager agree on the opportunity before the team member sees it."""
         await self._publish(BEFORE_TEAM_MEMBER)
-        await self._notify(
-            [Role.skip_level],
-            NoticeKind.action_needed,
-            "Please align on a coaching plan",
-            f"{self._parties.manager.name} drafted a coaching plan for "
-            f"{self._parties.team_member.name} and asks you to align on it: approve it or "
-            "request changes.",
-        )
-        while not self._alignment_approved:
-            await self._await_response(
-                self._changed(lambda: (self._alignment_approved, self._changes_requested)),
-                remind_after=self._policy.alignment_reminder_after,
-                escalate_after=self._policy.alignment_escalation_after,
-                escalate_to=[Role.hr],
+        if self._caught_up():
+            await self._notify(
+                [Role.skip_level],
+                NoticeKind.action_needed,
+                "Please align on a coaching plan",
+                f"{self._parties.manager.name} drafted a coaching plan for "
+                f"{self._parties.team_member.name} and asks you to align on it: approve it or "
+                "request changes.",
             )
+        await self._until_moved_on(
+            lambda: self._alignment_approved,
+            lambda: (self._alignment_approved, self._changes_requested),
+            remind_after=self._policy.alignment_reminder_after,
+            escalate_after=self._policy.alignment_escalation_after,
+            escalate_to=[Role.hr],
+        )
 
     async def _co_author_with_team_member(self) -> None:
         """Both sides shape the activities, version by version, until both mark one ready."""
-        self._phase = Phase.co_authoring
-        self._ready.clear()
-        self._event("system", "co_authoring", f"Version {self._version.number} shared")
+        self._tell(Phase.co_authoring)
         await self._publish(ALL_PARTIES)
-        await self._notify(
-            [Role.team_member, Role.manager],
-            NoticeKind.action_needed,
-            "Your coaching plan is ready to shape together",
-            "The plan is now shared with both of you. Propose, edit or accept activities; "
-            "the manager's list is only a proposal. Mark the version ready when it is right "
-            "for you.",
-        )
-        while self._ready != AUTHORS:
-            await self._await_response(
-                self._changed(lambda: (self._version.number, frozenset(self._ready))),
-                remind_after=self._policy.co_authoring_reminder_after,
+        if self._caught_up():
+            await self._notify(
+                [Role.team_member, Role.manager],
+                NoticeKind.action_needed,
+                "Your coaching plan is ready to shape together",
+                "The plan is now shared with both of you. Propose, edit or accept activities; "
+                "the manager's list is only a proposal. Mark the version ready when it is right "
+                "for you.",
             )
+        await self._until_moved_on(
+            lambda: self._ready == AUTHORS,
+            lambda: (self._version.number, frozenset(self._ready)),
+            remind_after=self._policy.co_authoring_reminder_after,
+        )
 
     async def _sign(self) -> bool:
         """Both sign the exact final version; False if the team member declines."""
-        self._phase = Phase.signing
-        self._declined = None
-        self._event("system", "signing", f"Version {self._version.number} is final")
+        self._tell(Phase.signing)
+        await self._publish(ALL_PARTIES)
+        if self._caught_up():
+            await self._notify(
+                [Role.manager, Role.team_member],
+                NoticeKind.action_needed,
+                "Please sign the coaching plan",
+                f"Version {self._version.number} is final. Its SHA-256 is "
+                f"{self._version.sha256}. Sign that exact version, or decline with a comment.",
+            )
+        await self._until_moved_on(
+            lambda: self._fully_signed() or self._declined is not None,
+            lambda: (self._version.number, self._fully_signed(), self._declined),
+            remind_after=self._policy.signing_reminder_after,
+            escalate_after=self._policy.signing_escalation_after,
+            escalate_to=[Role.skip_level, Role.hr],
+        )
+        after = self._after_signing()
+        if after.declined is None:
+            return True
+        await self._notify(
+            [Role.hr, Role.manager, Role.skip_level],
+            NoticeKind.escalation,
+            "The team member declined to sign",
+            f"{self._parties.team_member.name} declined to sign version "
+            f"{after.version}: {after.declined.text}\nThe plan is back in co-authoring.",
+        )
+        return False
+
+    async def _go_live(self) -> None:
+        """Signed: one calendar series for the check-ins, everyone told, then the start date."""
+        self._tell(Phase.active)
+        content = self._version.content
+        await self._publish_calendar()
         await self._publish(ALL_PARTIES)
         await self._notify(
-            [Role.manager, Role.team_member],
-            NoticeKind.action_needed,
-            "Please sign the coaching plan",
-            f"Version {self._version.number} is final. Its SHA-256 is {self._version.sha256}. "
-            "Sign that exact version, or decline with a comment.",
+            [Role.hr, Role.skip_level],
+            NoticeKind.milestone,
+            "A coaching plan is signed and active",
+            f"Both signed version {self._signatures[-1].version}. The plan runs from "
+            f"{content.timeline.start} to {content.timeline.end}.",
         )
-        while not self._fully_signed() and self._declined is None:
-            await self._await_response(
-                self._changed(lambda: (self._version.number, self._fully_signed(), self._declined)),
-                remind_after=self._policy.signing_reminder_after,
-                escalate_after=self._policy.signing_escalation_after,
-                escalate_to=[Role.skip_level, Role.hr],
-            )
-        if self._declined is not None:
-            await self._notify(
-                [Role.hr, Role.manager, Role.skip_level],
-                NoticeKind.escalation,
-                "The team member declined to sign",
-                f"{self._parties.team_member.name} declined to sign version "
-                f"{self._version.number}: {self._declined.text}\nThe plan is back in "
-                "co-authoring.",
-            )
-            return False
-        return True
+        await self._sleep_until(plan_starts_at(content))
 
     async def _hold_check_ins(self) -> None:
         """From the start date to the end date: one durable timer per check-in."""
-        first_time = self._phase is Phase.signing
-        self._phase = Phase.active
-        content = self._version.content
-        if first_time:
-            self._event("system", "active", f"Signed version {self._version.number}")
-            self._schedule_check_ins()
-            self._review_due_at = review_due_at(content)
-            await self._publish_calendar()
-            await self._publish(ALL_PARTIES)
-            await self._notify(
-                [Role.hr, Role.skip_level],
-                NoticeKind.milestone,
-                "A coaching plan is signed and active",
-                f"Both signed version {self._signatures[-1].version}. The plan runs from "
-                f"{content.timeline.start} to {content.timeline.end}.",
-            )
-            await self._sleep_until(plan_starts_at(content))
         for check_in in list(self._check_ins):
             if check_in.status is not CheckInStatus.scheduled:
                 continue
@@ -265,8 +287,7 @@ class CoachingPlanWorkflow:
 
     async def _review_plan(self) -> bool:
         """The review is due at the end date; False when the manager extends the plan instead."""
-        self._phase = Phase.review
-        self._event("system", "review", "The review is due")
+        self._tell(Phase.review)
         await self._notify(
             [Role.manager],
             NoticeKind.action_needed,
@@ -276,7 +297,7 @@ class CoachingPlanWorkflow:
         )
         extended_to = self._extended_to
         answered = await self._await_response(
-            lambda: self._review is not None or self._extended_to != extended_to,
+            lambda: self._review is not None or self._extended_to != extended_to or self._behind(),
             remind_after=self._policy.review_reminder_after,
             escalate_after=self._policy.review_escalation_after,
             escalate_to=[Role.skip_level, Role.hr],
@@ -287,7 +308,7 @@ class CoachingPlanWorkflow:
             self._event("system", "closed_without_review", "No review was submitted in time")
             return True
         if self._review is None:
-            self._phase = Phase.active
+            self._tell(Phase.active)
             return False
         await self._notify(
             [Role.team_member],
@@ -304,9 +325,7 @@ class CoachingPlanWorkflow:
         return True
 
     async def _close(self) -> None:
-        self._phase = Phase.closed
-        self._closed_at = workflow.now()
-        self._event("system", "closed", f"Outcome: {self._outcome}")
+        self._tell(Phase.closed)
         await self._finish(
             "The coaching plan is closed",
             f"Outcome: {self._outcome}. The final document carries the review and the "
@@ -315,9 +334,8 @@ class CoachingPlanWorkflow:
 
     async def _cancel(self) -> None:
         assert self._cancellation is not None
-        self._phase = Phase.cancelled
-        self._outcome = Outcome.cancelled
-        self._closed_at = workflow.now()
+        if self._phase is not Phase.cancelled:
+            self._enter(Phase.cancelled)
         await self._finish(
             "The coaching plan was cancelled",
             f"Cancelled by {self._cancellation.author}: {self._cancellation.text}",
@@ -332,19 +350,113 @@ class CoachingPlanWorkflow:
         await self._publish(readers)
         await self._notify(readers, NoticeKind.milestone, subject, body)
 
+    # Moving between phases: an Update moves the plan, the story follows with the side effects.
+
+    def _enter(self, phase: Phase) -> None:
+        """Moves the plan into `phase`, with the state that the phase's actions rely on."""
+        previous, self._phase = self._phase, phase
+        declined = self._declined if phase is Phase.co_authoring else None
+        self._entered.append(PhaseEntry(phase, self._version.number, declined))
+        match phase:
+            case Phase.co_authoring:
+                self._ready.clear()
+                self._event("system", "co_authoring", f"Version {self._version.number} shared")
+            case Phase.signing:
+                self._declined = None
+                self._event("system", "signing", f"Version {self._version.number} is final")
+            case Phase.active if previous is Phase.signing:
+                self._event("system", "active", f"Signed version {self._version.number}")
+                self._schedule_check_ins()
+                self._review_due_at = review_due_at(self._version.content)
+            case Phase.review:
+                self._event("system", "review", "The review is due")
+            case Phase.closed:
+                self._closed_at = workflow.now()
+                self._event("system", "closed", f"Outcome: {self._outcome}")
+            case Phase.cancelled:
+                self._outcome = Outcome.cancelled
+                self._closed_at = workflow.now()
+
+    def _move_on(self, phase: Phase) -> None:
+        """An Update's move: the plan is in `phase` before the Update answers, so whoever acts
+        next is judged by it. Its deadline comes when the story starts waiting there.
+        Plans started before the patch leave the move to the story."""
+        if self._moves_in_updates:
+            self._enter(phase)
+            self._respond_by = None
+
+    def _tell(self, phase: Phase) -> None:
+        """The story takes up its next phase: entered already by an Update, or entered now."""
+        if self._phase is Phase.cancelled:
+            raise PlanCancelled
+        if not self._behind():
+            self._enter(phase)
+        entry = self._entered[self._told]
+        assert entry.phase is phase, f"the story is at {phase}, the plan entered {entry.phase}"
+        self._told += 1
+
+    def _behind(self) -> bool:
+        """The plan has entered a phase that the story has not taken up yet."""
+        return self._told < len(self._entered)
+
+    def _caught_up(self) -> bool:
+        """Whether the phase the story tells is still the plan's: nobody is asked to do a
+        step they have already taken."""
+        return not self._behind()
+
+    def _after_signing(self) -> PhaseEntry:
+        """Where a signing round led: the Update's move (with the patch), or the move due now,
+        which the story makes once HR has heard of a decline (before it)."""
+        if self._behind():
+            return self._entered[self._told]
+        declined = self._declined
+        return PhaseEntry(
+            Phase.active if declined is None else Phase.co_authoring,
+            self._version.number,
+            declined,
+        )
+
+    async def _until_moved_on(
+        self,
+        due: Callable[[], bool],
+        key: Callable[[], Hashable],
+        *,
+        remind_after: timedelta,
+        escalate_after: timedelta | None = None,
+        escalate_to: Sequence[Role] = (),
+    ) -> None:
+        """Waits until the plan leaves the phase the story tells (before the patch: until the
+        move is `due`), reminding afresh whenever `key` shows that someone acted."""
+
+        def moved_on() -> bool:
+            return self._behind() or due()
+
+        while not moved_on():
+            await self._await_response(
+                self._changed(lambda: (moved_on(), key())),
+                remind_after=remind_after,
+                escalate_after=escalate_after,
+                escalate_to=escalate_to,
+            )
+        if self._phase is Phase.cancelled:
+            raise PlanCancelled
+
     # Human actions: each an Update, refused by its validator before anything changes.
 
     @workflow.update
     async def approve(self, action: ApproveAlignment) -> ActionResult:
         self._alignment_approved = True
         self._event(action.actor, "approved", action.comment)
+        self._move_on(Phase.co_authoring)
         return self._result("Aligned: the team member is brought in to co-author the plan.")
 
     @approve.validator
     def _validate_approve(self, action: ApproveAlignment) -> None:
         self._require(action, "approve the plan", {Role.skip_level}, {Phase.alignment})
         if self._changes_requested is not None:
-            raise _refusal("the manager is revising the draft you asked changes for")
+            raise _refusal(
+                RefusalKind.WrongPhase, "the manager is revising the draft you asked changes for"
+            )
 
     @workflow.update
     async def request_changes(self, action: RequestChanges) -> ActionResult:
@@ -362,7 +474,10 @@ class CoachingPlanWorkflow:
     def _validate_request_changes(self, action: RequestChanges) -> None:
         self._require(action, "request changes", {Role.skip_level}, {Phase.alignment})
         if self._changes_requested is not None:
-            raise _refusal("changes are already requested; wait for the manager's revision")
+            raise _refusal(
+                RefusalKind.WrongPhase,
+                "changes are already requested; wait for the manager's revision",
+            )
 
     @workflow.update
     async def revise(self, action: RevisePlan) -> ActionResult:
@@ -413,6 +528,8 @@ class CoachingPlanWorkflow:
         self._ready.add(self._author_role(action.actor))
         self._event(action.actor, "ready", f"Version {action.version}")
         waiting = AUTHORS - self._ready
+        if not waiting:
+            self._move_on(Phase.signing)
         return self._result(
             "Both are ready: the plan moves to signing."
             if not waiting
@@ -424,7 +541,9 @@ class CoachingPlanWorkflow:
         self._require(action, "mark the plan ready", AUTHORS, {Phase.co_authoring})
         self._require_current_version(action.version)
         if self._author_role(action.actor) in self._ready:
-            raise _refusal(f"you already marked version {action.version} ready")
+            raise _refusal(
+                RefusalKind.WrongPhase, f"you already marked version {action.version} ready"
+            )
 
     @workflow.update
     async def sign(self, action: SignPlan) -> ActionResult:
@@ -442,6 +561,8 @@ class CoachingPlanWorkflow:
             )
         )
         self._event(action.actor, "signed", f"Version {action.version} ({action.sha256[:12]})")
+        if self._fully_signed():
+            self._move_on(Phase.active)
         return self._result(f"Signed version {action.version}.")
 
     @sign.validator
@@ -450,19 +571,21 @@ class CoachingPlanWorkflow:
         self._require_current_version(action.version)
         if action.sha256 != self._version.sha256:
             raise _refusal(
+                RefusalKind.BadData,
                 f"the SHA-256 you signed ({action.sha256[:12]}...) is not version "
-                f"{action.version}'s ({self._version.sha256[:12]}...): read the document again"
+                f"{action.version}'s ({self._version.sha256[:12]}...): read the document again",
             )
         if action.intent != SIGNING_INTENT:
-            raise _refusal(f"intent must be exactly: {SIGNING_INTENT}")
+            raise _refusal(RefusalKind.BadData, f"intent must be exactly: {SIGNING_INTENT}")
         if self._author_role(action.actor) not in self._unsigned():
-            raise _refusal(f"you already signed version {action.version}")
+            raise _refusal(RefusalKind.WrongPhase, f"you already signed version {action.version}")
 
     @workflow.update
     async def decline(self, action: DeclineToSign) -> ActionResult:
         self._declined = Note(author=action.actor, text=action.comment, at=workflow.now())
         self._void_signatures("the team member declined to sign")
         self._event(action.actor, "declined", action.comment)
+        self._move_on(Phase.co_authoring)
         return self._result("Declined: HR and your manager are told, and co-authoring reopens.")
 
     @decline.validator
@@ -500,18 +623,23 @@ class CoachingPlanWorkflow:
     def _validate_record_check_in(self, action: RecordCheckIn) -> None:
         self._require(action, "record a check-in", {Role.manager}, {Phase.active, Phase.review})
         if self._review is not None:
-            raise _refusal("the review is submitted; check-ins are closed")
+            raise _refusal(RefusalKind.WrongPhase, "the review is submitted; check-ins are closed")
         check_in = self._due_check_in(action.number)
         if check_in.recorded_at is not None:
-            raise _refusal(f"check-in {action.number} is already recorded")
+            raise _refusal(RefusalKind.WrongPhase, f"check-in {action.number} is already recorded")
         content = self._version.content
         for progress in action.progress:
             if content.activity(progress.activity_id) is None:
-                raise _refusal(f"progress: there is no activity {progress.activity_id}")
+                raise _refusal(
+                    RefusalKind.BadData, f"progress: there is no activity {progress.activity_id}"
+                )
         known_support = {s.id for s in content.support}
         for delivery in action.support:
             if delivery.support_id not in known_support:
-                raise _refusal(f"support: there is no support commitment {delivery.support_id}")
+                raise _refusal(
+                    RefusalKind.BadData,
+                    f"support: there is no support commitment {delivery.support_id}",
+                )
 
     @workflow.update
     async def add_check_in_note(self, action: AddCheckInNote) -> ActionResult:
@@ -545,7 +673,7 @@ class CoachingPlanWorkflow:
     def _validate_submit_review(self, action: SubmitReview) -> None:
         self._require(action, "submit the review", {Role.manager}, {Phase.review})
         if self._review is not None:
-            raise _refusal("the review is already submitted")
+            raise _refusal(RefusalKind.WrongPhase, "the review is already submitted")
 
     @workflow.update
     async def comment_on_review(self, action: CommentOnReview) -> ActionResult:
@@ -559,9 +687,9 @@ class CoachingPlanWorkflow:
     def _validate_comment_on_review(self, action: CommentOnReview) -> None:
         self._require(action, "comment on the review", {Role.team_member}, {Phase.review})
         if self._review is None:
-            raise _refusal("the manager has not submitted the review yet")
+            raise _refusal(RefusalKind.WrongPhase, "the manager has not submitted the review yet")
         if self._review.team_member_comment is not None:
-            raise _refusal("you already commented on the review")
+            raise _refusal(RefusalKind.WrongPhase, "you already commented on the review")
 
     @workflow.update
     async def extend(self, action: ExtendPlan) -> ActionResult:
@@ -576,6 +704,7 @@ class CoachingPlanWorkflow:
         self._schedule_check_ins()
         self._review_due_at = review_due_at(self._version.content)
         self._event(action.actor, "extended", f"New end date {action.new_end}: {action.reason}")
+        self._move_on(Phase.active)
         await self._publish_calendar()
         await self._publish(ALL_PARTIES)
         await self._notify(
@@ -590,21 +719,26 @@ class CoachingPlanWorkflow:
     def _validate_extend(self, action: ExtendPlan) -> None:
         self._require(action, "extend the plan", {Role.manager}, {Phase.review})
         if self._review is not None:
-            raise _refusal("the review is already submitted")
+            raise _refusal(RefusalKind.WrongPhase, "the review is already submitted")
         if self._extended_to is not None:
-            raise _refusal(f"the plan was already extended once (to {self._extended_to})")
+            raise _refusal(
+                RefusalKind.WrongPhase,
+                f"the plan was already extended once (to {self._extended_to})",
+            )
         end = self._version.content.timeline.end
         latest = end + self._policy.max_extension
         if not end < action.new_end <= latest:
             raise _refusal(
+                RefusalKind.BadData,
                 f"new_end must be after the current end date {end} and at most "
-                f"{self._policy.max_extension.days} days later ({latest})"
+                f"{self._policy.max_extension.days} days later ({latest})",
             )
 
     @workflow.update
     async def cancel(self, action: CancelPlan) -> ActionResult:
         self._cancellation = Note(author=action.actor, text=action.reason, at=workflow.now())
         self._event(action.actor, "cancelled", action.reason)
+        self._move_on(Phase.cancelled)
         return self._result("The plan is cancelled; everyone involved is told.")
 
     @cancel.validator
@@ -616,7 +750,7 @@ class CoachingPlanWorkflow:
             {p for p in Phase if not p.is_final},
         )
         if self._cancellation is not None:
-            raise _refusal("the plan is already being cancelled")
+            raise _refusal(RefusalKind.WrongPhase, "the plan is already being cancelled")
 
     @workflow.signal
     def note_refusal(self, refusal: Refusal) -> None:
@@ -722,6 +856,7 @@ class CoachingPlanWorkflow:
             parties=self._parties,
             phase=self._phase,
             outcome=self._outcome,
+            team_member_included=self._alignment_approved,
             version=self._version.number,
             starts_on=timeline.start,
             ends_on=timeline.end,
@@ -761,6 +896,8 @@ class CoachingPlanWorkflow:
                 lambda: done() or self._cancellation is not None, timeout=timeout
             )
         except TimeoutError:
+            if self._phase is Phase.cancelled:
+                raise PlanCancelled from None
             return False
         if self._cancellation is not None:
             raise PlanCancelled
@@ -961,12 +1098,14 @@ class CoachingPlanWorkflow:
     def _due_check_in(self, number: int) -> CheckIn:
         if not 1 <= number <= len(self._check_ins):
             raise _refusal(
-                f"number: there is no check-in {number}; this plan has {len(self._check_ins)}"
+                RefusalKind.BadData,
+                f"number: there is no check-in {number}; this plan has {len(self._check_ins)}",
             )
         check_in = self._check_in(number)
         if check_in.status is CheckInStatus.scheduled:
             raise _refusal(
-                f"number: check-in {number} is not due until {check_in.due_at:%Y-%m-%d %H:%M} UTC"
+                RefusalKind.WrongPhase,
+                f"number: check-in {number} is not due until {check_in.due_at:%Y-%m-%d %H:%M} UTC",
             )
         return check_in
 
@@ -983,7 +1122,9 @@ class CoachingPlanWorkflow:
             else:
                 existing = content.activity(draft.id)
                 if existing is None:
-                    raise _refusal(f"activities: there is no activity {draft.id} to edit")
+                    raise _refusal(
+                        RefusalKind.BadData, f"activities: there is no activity {draft.id} to edit"
+                    )
                 activity_id, proposed_by, status = (
                     existing.id,
                     existing.proposed_by,
@@ -1001,7 +1142,7 @@ class CoachingPlanWorkflow:
         try:
             return PlanContent.model_validate({**content.model_dump(), "activities": activities})
         except ValidationError as error:
-            raise _refusal("; ".join(explain(error))) from None
+            raise _refusal(RefusalKind.BadData, "; ".join(explain(error))) from None
 
     def _author_role(self, email: str) -> Role:
         """Manager or team member; the validators have already refused anyone else."""
@@ -1012,20 +1153,24 @@ class CoachingPlanWorkflow:
         """Refuses the wrong person first (a stranger learns nothing), then the wrong phase."""
         actor_roles = self._parties.roles_of(action.actor)
         if not actor_roles:
-            raise _refusal(f"{action.actor} is not a party to this coaching plan")
+            raise _refusal(
+                RefusalKind.NotAParty, f"{action.actor} is not a party to this coaching plan"
+            )
         if not actor_roles & roles:
-            raise _refusal(f"only the {_role_names(roles)} may {what}")
+            raise _refusal(RefusalKind.WrongPerson, f"only the {_role_names(roles)} may {what}")
         if self._phase not in phases:
             raise _refusal(
+                RefusalKind.WrongPhase,
                 f"cannot {what} while the plan is in {self._phase.value}; "
-                f"possible in: {', '.join(sorted(p.value for p in phases))}"
+                f"possible in: {', '.join(sorted(p.value for p in phases))}",
             )
 
     def _require_current_version(self, version: int) -> None:
         if version != self._version.number:
             raise _refusal(
+                RefusalKind.WrongPhase,
                 f"version {version} is not the current version ({self._version.number}): "
-                "read the latest document first"
+                "read the latest document first",
             )
 
     def _owing(self) -> list[Role]:
@@ -1107,5 +1252,6 @@ def _role_names(roles: set[Role]) -> str:
     return " or ".join(role.value.replace("_", " ") for role in sorted(roles))
 
 
-def _refusal(message: str) -> ApplicationError:
-    return ApplicationError(message, type="ActionRefused", non_retryable=True)
+def _refusal(kind: RefusalKind, message: str) -> ApplicationError:
+    """The error's type is the kind, for clients to answer by it; the message is for people."""
+    return ApplicationError(message, type=kind.value, non_retryable=True)

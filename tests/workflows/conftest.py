@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from coaching.actions import StartPlan, workflow_id_for
 from coaching.policy import PlanPolicy
 from coaching.status import Phase
+from integrations import Integrations
 from tests.workflows.running_plan import (
     PARTIES,
     RunningPlan,
@@ -38,10 +39,20 @@ def plan_store(sqlite_store: Engine) -> Engine:
 
 
 @pytest.fixture
+def plan_integrations(tmp_path: Path, plan_store: Engine) -> Integrations:
+    """What the plan's activities talk to; a test module may override it."""
+    return local_integrations(tmp_path, plan_store)
+
+
+@pytest.fixture
 async def plan(
-    time_skipping_env: WorkflowEnvironment, tmp_path: Path, policy: PlanPolicy, plan_store: Engine
+    time_skipping_env: WorkflowEnvironment,
+    tmp_path: Path,
+    policy: PlanPolicy,
+    plan_store: Engine,
+    plan_integrations: Integrations,
 ) -> AsyncIterator[RunningPlan]:
-    integrations = local_integrations(tmp_path, plan_store)
+    integrations = plan_integrations
     task_queue = f"plans-{uuid.uuid4()}"
     with ThreadPoolExecutor(max_workers=4) as executor:
         worker = build_worker(time_skipping_env.client, task_queue, integrations, executor)

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionResponse
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from coaching.actions import (
@@ -142,14 +143,20 @@ class RunningPlan:
 
     async def refused(self, update: Any, action: Any) -> str:
         """Asserts the action is refused and changes nothing; returns the reason."""
+        return (await self.refusal(update, action)).message
+
+    async def refusal(self, update: Any, action: Any) -> ApplicationError:
+        """Asserts the action is refused and changes nothing; returns the refusal, whose
+        `type` says its kind."""
         await self.settled()
         before = (await self.status()).model_dump_json()
-        with pytest.raises(WorkflowUpdateFailedError) as refusal:
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
             await self.handle.execute_update(update, action)
         after = (await self.status()).model_dump_json()
         assert after == before, f"{before}\n!=\n{after}"
-        cause = refusal.value.cause
-        return str(getattr(cause, "message", cause))
+        cause = refused.value.cause
+        assert isinstance(cause, ApplicationError), repr(cause)
+        return cause
 
     async def now(self) -> datetime:
         return await self.env.get_current_time()
@@ -236,10 +243,9 @@ class RunningPlan:
         )
 
     async def activate(self) -> None:
-        """Signing opens once the co-authoring work in flight (a share, a message) is done."""
+        """Each answer is the truth: signing is open as soon as the second "ready" returns."""
         await self.align()
         await self.agree()
-        await self.reaches(Phase.signing)
         await self.sign_by(MANAGER)
         await self.sign_by(MEMBER)
 

@@ -13,6 +13,7 @@ from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
 async def test_hr_records_follow_the_plan_to_its_close(plan: RunningPlan) -> None:
     assert (await plan.stored()).plan.phase is Phase.alignment
+    assert (await plan.stored()).plan.team_member_included is False
 
     await plan.activate()
     status = await plan.reaches(Phase.active)
@@ -56,6 +57,7 @@ async def test_the_stored_deadline_is_the_live_one(plan: RunningPlan) -> None:
 
     record = await plan.stored()
     assert record.plan.phase is Phase.co_authoring
+    assert record.plan.team_member_included is True, "the team member's My plans lists it"
     assert record.plan.next_deadline == status.owed[0].due
     assert set(record.plan.next_owed_by) == {o.role for o in status.owed}
 

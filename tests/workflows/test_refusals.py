@@ -28,7 +28,7 @@ from coaching.actions import (
     SupportDelivery,
 )
 from coaching.plan import ActivityStatus
-from coaching.status import Phase
+from coaching.status import Phase, RefusalKind
 from tests.workflows.running_plan import (
     HR,
     MANAGER,
@@ -298,3 +298,37 @@ async def test_review_refuses_wrong_person_phase_and_data(plan: RunningPlan) -> 
 @pytest.mark.parametrize("actor", [MEMBER.email, SKIP.email, STRANGER])
 async def test_only_the_manager_or_hr_may_cancel(plan: RunningPlan, actor: str) -> None:
     await plan.refused(Plan.cancel, CancelPlan(actor=actor, reason="Not needed"))
+
+
+async def test_each_refusal_says_its_kind_for_clients_to_answer_by(plan: RunningPlan) -> None:
+    """404 for a stranger, 403 for the wrong party, 409 for the wrong time, 422 for bad data."""
+    await plan.align()
+    for update, action, kind in [
+        (Plan.mark_ready, MarkReady(actor=STRANGER, version=1), RefusalKind.NotAParty),
+        (Plan.mark_ready, MarkReady(actor=SKIP.email, version=1), RefusalKind.WrongPerson),
+        (Plan.approve, ApproveAlignment(actor=SKIP.email), RefusalKind.WrongPhase),
+        (Plan.mark_ready, MarkReady(actor=MEMBER.email, version=7), RefusalKind.WrongPhase),
+        (
+            Plan.propose_activities,
+            ProposeActivities(
+                actor=MEMBER.email, activities=[ActivityDraft(id="a9", description="A ghost")]
+            ),
+            RefusalKind.BadData,
+        ),
+    ]:
+        refusal = await plan.refusal(update, action)
+        assert (refusal.type, refusal.non_retryable) == (kind, True), refusal.message
+
+    await plan.agree()
+    status = await plan.status()
+    bad_hash = SignPlan(
+        actor=MEMBER.email, version=status.version, sha256="ab" * 32, intent=SIGNING_INTENT
+    )
+    assert (await plan.refusal(Plan.sign, bad_hash)).type == RefusalKind.BadData
+    await plan.sign_by(MEMBER)
+    twice = bad_hash.model_copy(update={"sha256": status.sha256})
+    refusal = await plan.refusal(Plan.sign, twice)
+    assert (refusal.type, refusal.message) == (
+        RefusalKind.WrongPhase,
+        f"you already signed version {status.version}",
+    )

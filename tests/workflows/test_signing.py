@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from coaching.actions import ActivityDraft, DeclineToSign, MarkReady, ProposeActivities
+from coaching.actions import (
+    ActivityDraft,
+    CancelPlan,
+    DeclineToSign,
+    MarkReady,
+    ProposeActivities,
+)
 from coaching.plan import Role
 from coaching.policy import PlanPolicy
-from coaching.status import Phase
+from coaching.status import Outcome, Phase
 from tests.workflows.running_plan import HR, MANAGER, MEMBER, SKIP, RunningPlan
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
@@ -76,3 +82,31 @@ async def test_unsigned_plans_are_reminded_then_escalated(
     escalation = reminder - policy.signing_reminder_after + policy.signing_escalation_after
     await plan.expect_at(escalation, SKIP, "has stalled")
     assert plan.mail_to(HR, "has stalled")
+
+
+async def test_a_declined_plan_is_signed_after_another_round(plan: RunningPlan) -> None:
+    await _to_signing(plan)
+    await plan.sign_by(MANAGER)
+    await plan.act(Plan.decline, DeclineToSign(actor=MEMBER.email, comment="Too much at once."))
+    await plan.reaches(Phase.co_authoring)
+    await plan.act(
+        Plan.propose_activities,
+        ProposeActivities(
+            actor=MEMBER.email,
+            activities=[ActivityDraft(id="a1", description="Draft an update template together")],
+            note="One activity is enough for now",
+        ),
+    )
+    await plan.act(Plan.mark_ready, MarkReady(actor=MANAGER.email, version=2))
+    await plan.reaches(Phase.signing)
+    await plan.sign_by(MANAGER)
+    await plan.sign_by(MEMBER)
+    status = await plan.reaches(Phase.active)
+    assert {(s.role, s.version) for s in status.signatures if s.valid} == {
+        (Role.manager, 2),
+        (Role.team_member, 2),
+    }
+    assert len(plan.mail_to(HR, "declined to sign")) == 1
+    await plan.act(Plan.cancel, CancelPlan(actor=HR.email, reason="Recorded for replay."))
+    assert await plan.handle.result() is Outcome.cancelled
+    await plan.keep_history("declined_then_signed")
