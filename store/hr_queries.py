@@ -2,18 +2,20 @@
 
 Each answer is one or two indexed queries, whatever the number of plans: HR never waits on
 Temporal for a list. Who may ask is decided by `Scope`: HR sees every plan, a manager sees
-the plans they run and those of their reports' reports.
+the plans they run and those of their reports' reports. A person's own "My plans" page is
+answered here too, from the plans they are a party to (`my_plans`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
-from sqlalchemy import ColumnElement, Engine, RowMapping, func, or_, select, true
+from sqlalchemy import ColumnElement, Engine, RowMapping, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from coaching.plan import Role, StrictModel
@@ -29,6 +31,8 @@ from store.models import (
 )
 
 DEFAULT_LIMIT = 200
+MY_PLANS_LIMIT = 50
+"""Rows per list on a person's own page; a manager of many reaches the rest in HR's list."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class PlanListing(StrictModel):
     manager_id: str
     team_member_id: str
     skip_level_id: str
+    team_member_included: bool
     starts_on: date
     ends_on: date
     started_at: datetime
@@ -92,6 +97,43 @@ class PlanListing(StrictModel):
 class PlanPage(StrictModel):
     plans: list[PlanListing]
     total: int = Field(description="How many plans match, of which `plans` is the first page.")
+
+
+class PlanCounts(StrictModel):
+    """HR's dashboard tiles: every phase and outcome is present, at zero when none match."""
+
+    total: int
+    overdue: int = Field(description="Plans whose next deadline has passed.")
+    by_phase: dict[Phase, int]
+    by_outcome: dict[Outcome, int] = Field(description="Plans without an outcome are not counted.")
+
+
+class OwedItem(StrictModel):
+    """One step someone owes on an open plan, with whose plan it is, for a person's own page."""
+
+    plan_id: str
+    phase: Phase
+    role: Role
+    person_id: str = Field(description="Who owes it.")
+    action: str
+    due: datetime | None
+    optional: bool
+    overdue: bool = Field(description="Past its deadline; optional steps are never overdue.")
+    team_member_id: str
+    manager_id: str
+
+
+class MyPlans(StrictModel):
+    """A person's "My plans" page: only plans they are a party to, never as HR (HR has its
+    dashboard), and as team member only once they have been brought in."""
+
+    i_owe: list[OwedItem] = Field(description="Soonest due first, steps without a date last.")
+    owed_to_me: list[OwedItem] = Field(description="What others owe on my plans, soonest first.")
+    open_plans: list[PlanListing] = Field(description="By next deadline, like HR's list.")
+    closed_plans: list[PlanListing] = Field(description="Closed or cancelled, newest first.")
+    owed_to_me_total: int = Field(description="How many, of which `owed_to_me` is the first.")
+    open_total: int
+    closed_total: int
 
 
 class OverdueItem(StrictModel):
@@ -175,6 +217,7 @@ class PlanHistory(StrictModel):
 
 
 LISTING_COLUMNS = [getattr(PlanRow, name) for name in PlanListing.model_fields if name != "overdue"]
+FINAL_PHASES = [phase.value for phase in Phase if phase.is_final]
 
 
 class HrQueries:
@@ -247,6 +290,100 @@ class HrQueries:
                 from_attributes=True,
             )
 
+    def counts(self, scope: Scope, plan_filter: PlanFilter, now: datetime) -> PlanCounts:
+        """The plans `list_plans` would match, counted (its `limit` is not applied)."""
+        late = func.sum(case((PlanRow.next_deadline < now, 1), else_=0))
+        query = (
+            select(PlanRow.phase, PlanRow.outcome, func.count(), late)
+            .where(scope.clause(), *self._conditions(plan_filter, now))
+            .group_by(PlanRow.phase, PlanRow.outcome)
+        )
+        by_phase = dict.fromkeys(Phase, 0)
+        by_outcome = dict.fromkeys(Outcome, 0)
+        overdue = 0
+        with self.engine.connect() as connection:
+            for phase, outcome, count, late_count in connection.execute(query):
+                by_phase[Phase(phase)] += count
+                if outcome is not None:
+                    by_outcome[Outcome(outcome)] += count
+                overdue += late_count or 0
+        return PlanCounts(
+            total=sum(by_phase.values()),
+            overdue=overdue,
+            by_phase=by_phase,
+            by_outcome=by_outcome,
+        )
+
+    def my_plans(self, person_id: str, now: datetime, limit: int = MY_PLANS_LIMIT) -> MyPlans:
+        """Four queries, whatever the number of plans. What I owe is listed whole; the other
+        lists are the first `limit` rows and their totals (HR's list pages through the rest)."""
+        mine = _party(person_id)
+        owed = (
+            select(
+                ObligationRow.plan_id,
+                PlanRow.phase,
+                ObligationRow.role,
+                ObligationRow.person_id,
+                ObligationRow.action,
+                ObligationRow.due,
+                ObligationRow.optional,
+                PlanRow.team_member_id,
+                PlanRow.manager_id,
+                func.count().over().label("total"),
+            )
+            .join(PlanRow, PlanRow.plan_id == ObligationRow.plan_id)
+            .where(_open(), mine)
+            .order_by(
+                ObligationRow.due.asc().nulls_last(), ObligationRow.plan_id, ObligationRow.seq
+            )
+        )
+        plans = select(*LISTING_COLUMNS, func.count().over().label("total")).where(mine)
+        open_plans = plans.where(_open()).order_by(
+            PlanRow.next_deadline.asc().nulls_last(), PlanRow.plan_id
+        )
+        closed_plans = plans.where(~_open()).order_by(
+            PlanRow.closed_at.desc().nulls_last(), PlanRow.plan_id
+        )
+        with self.engine.connect() as connection:
+            i_owe = connection.execute(owed.where(ObligationRow.person_id == person_id))
+            owed_to_me = connection.execute(
+                owed.where(ObligationRow.person_id != person_id).limit(limit)
+            )
+            i_owe_rows, owed_to_me_rows = i_owe.mappings().all(), owed_to_me.mappings().all()
+            open_rows = connection.execute(open_plans.limit(limit)).mappings().all()
+            closed_rows = connection.execute(closed_plans.limit(limit)).mappings().all()
+        return MyPlans(
+            i_owe=[_owed_item(row, now) for row in i_owe_rows],
+            owed_to_me=[_owed_item(row, now) for row in owed_to_me_rows],
+            open_plans=[_listing(row, now) for row in open_rows],
+            closed_plans=[_listing(row, now) for row in closed_rows],
+            owed_to_me_total=_total(owed_to_me_rows),
+            open_total=_total(open_rows),
+            closed_total=_total(closed_rows),
+        )
+
+    def open_plan_of(self, team_member_id: str, now: datetime | None = None) -> PlanListing | None:
+        """The team member's plan that is neither closed nor cancelled, for the one-open-plan
+        rule; the oldest if a race ever left two. Not scoped: it answers a start, not a viewer.
+
+        `now` only decides the `overdue` flag; the clock's by default.
+        """
+        query = (
+            select(*LISTING_COLUMNS)
+            .where(PlanRow.team_member_id == team_member_id, _open())
+            .order_by(PlanRow.started_at, PlanRow.plan_id)
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).mappings().first()
+        return None if row is None else _listing(row, now or datetime.now(UTC))
+
+    def plans_started_for(self, team_member_id: str) -> int:
+        """How many plans the team member has ever had, in any phase."""
+        query = select(func.count()).where(PlanRow.team_member_id == team_member_id)
+        with self.engine.connect() as connection:
+            return connection.scalar(query) or 0
+
     @staticmethod
     def _conditions(plan_filter: PlanFilter, now: datetime) -> list[ColumnElement[bool]]:
         f = plan_filter
@@ -269,6 +406,30 @@ class HrQueries:
         conditions += _between(PlanRow.started_at, f.started_from, f.started_to)
         conditions += _between(PlanRow.closed_at, f.closed_from, f.closed_to)
         return conditions
+
+
+def _owed_item(row: RowMapping, now: datetime) -> OwedItem:
+    values = {name: value for name, value in row.items() if name != "total"}
+    late = row["due"] is not None and row["due"] < now and not row["optional"]
+    return OwedItem(**values, overdue=late)
+
+
+def _total(rows: Sequence[RowMapping]) -> int:
+    return int(rows[0]["total"]) if rows else 0
+
+
+def _open() -> ColumnElement[bool]:
+    return PlanRow.phase.not_in(FINAL_PHASES)
+
+
+def _party(person_id: str) -> ColumnElement[bool]:
+    """The plans a person is a party to as manager, skip-level or team member; a team member
+    only once brought in, before which they see nothing of the plan."""
+    return or_(
+        PlanRow.manager_id == person_id,
+        PlanRow.skip_level_id == person_id,
+        and_(PlanRow.team_member_id == person_id, PlanRow.team_member_included.is_(True)),
+    )
 
 
 def _between(column: Any, start: date | None, end: date | None) -> list[ColumnElement[bool]]:

@@ -75,8 +75,11 @@ class PlanRow(Base):
     plan_id: Mapped[str] = mapped_column(PLAN_ID, primary_key=True)
     revision: Mapped[int]
     manager_id: Mapped[str] = mapped_column(PERSON_ID, index=True)
-    team_member_id: Mapped[str] = mapped_column(PERSON_ID)
+    team_member_id: Mapped[str] = mapped_column(PERSON_ID, index=True)
     skip_level_id: Mapped[str] = mapped_column(PERSON_ID, index=True)
+    team_member_included: Mapped[bool] = mapped_column(default=False, server_default="0")
+    """Whether the team member may see the plan yet: not before the skip-level approves.
+    The default is a literal, which both databases read as false (see migration 0002)."""
     phase: Mapped[str] = mapped_column(String(20), index=True)
     outcome: Mapped[str | None] = mapped_column(String(30))
     version: Mapped[int]
@@ -174,3 +177,18 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int]
     refused: Mapped[bool] = mapped_column(default=False)
+
+
+class ApiTokenRow(Base):
+    """A personal API token: only the SHA-256 of its secret is kept, so a leaked table opens
+    nothing. Revoked tokens stay, so their owner sees when they were used and revoked."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    person_id: Mapped[str] = mapped_column(PERSON_ID, index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

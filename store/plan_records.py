@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Engine, delete, insert, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -56,6 +56,7 @@ class PlanRecords:
             "manager_id": parties.manager.id,
             "team_member_id": parties.team_member.id,
             "skip_level_id": parties.skip_level.id,
+            "team_member_included": record.team_member_included,
             "phase": record.phase.value,
             "outcome": record.outcome.value if record.outcome else None,
             "version": record.version,
@@ -70,9 +71,15 @@ class PlanRecords:
             "updated_at": datetime.now(UTC),
         }
         statement = _insert(session, PlanRow)
+        updates = {name: statement.excluded[name] for name in row if name != "plan_id"}
+        # Once brought in, a team member stays in: a record from a worker that does not know
+        # the field yet (it defaults to False) must not hide the plan from them again.
+        updates["team_member_included"] = or_(
+            PlanRow.team_member_included, statement.excluded.team_member_included
+        )
         upsert = statement.on_conflict_do_update(
             index_elements=["plan_id"],
-            set_={name: statement.excluded[name] for name in row if name != "plan_id"},
+            set_=updates,
             where=PlanRow.revision < statement.excluded.revision,
         )
         written = session.connection().execute(upsert.returning(PlanRow.revision), row)

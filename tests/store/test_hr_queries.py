@@ -169,3 +169,52 @@ def test_the_audit_log_reads_in_time_order_whenever_lines_arrived(store: Engine)
         ("started", False),
         ("approved", False),
     ]
+
+
+def test_counts_by_phase_outcome_and_overdue(queries: HrQueries) -> None:
+    counts = queries.counts(EVERYONE, PlanFilter(), NOW)
+
+    assert (counts.total, counts.overdue) == (4, 2)
+    assert {phase: n for phase, n in counts.by_phase.items() if n} == {
+        Phase.alignment: 1,
+        Phase.signing: 1,
+        Phase.review: 1,
+        Phase.closed: 1,
+    }
+    assert counts.by_phase[Phase.cancelled] == 0, "every phase is there, at zero if need be"
+    assert {outcome: n for outcome, n in counts.by_outcome.items() if n} == {
+        Outcome.partially_achieved: 1
+    }
+    assert len(counts.by_outcome) == len(Outcome)
+
+
+@pytest.mark.parametrize(
+    ("person_id", "filters"),
+    [
+        (None, {}),
+        (None, {"overdue": True}),
+        (None, {"phase": ["signing", "review"]}),
+        (None, {"manager": "mia", "limit": 1}),
+        (None, {"owed_by_role": "skip_level"}),
+        (None, {"closed_from": "2026-11-22"}),
+        ("leo", {}),
+        ("sara", {"phase": ["closed"]}),
+        ("tom", {}),
+    ],
+)
+def test_counts_match_the_list_they_count(
+    queries: HrQueries, person_id: str | None, filters: dict[str, object]
+) -> None:
+    scope, plan_filter = Scope(person_id=person_id), PlanFilter.model_validate(filters)
+    everything = plan_filter.model_copy(update={"limit": 10_000})
+
+    counts = queries.counts(scope, plan_filter, NOW)
+    page = queries.list_plans(scope, everything, NOW)
+
+    assert counts.total == page.total == queries.list_plans(scope, plan_filter, NOW).total
+    assert counts.overdue == sum(p.overdue for p in page.plans)
+    assert sum(counts.by_phase.values()) == counts.total
+    for phase, n in counts.by_phase.items():
+        assert n == sum(p.phase is phase for p in page.plans)
+    for outcome, n in counts.by_outcome.items():
+        assert n == sum(p.outcome is outcome for p in page.plans)

@@ -10,7 +10,9 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.records import RecordActivities, RecordedPlan
 from coaching.plan import Role
+from coaching.records import PlanRecord
 from coaching.status import Outcome, Phase
+from store.hr_queries import HrQueries, PlanFilter, Scope
 from store.models import AuditRow, ObligationRow, PlanRow, VersionRow
 from store.plan_records import PlanRecords
 from tests.store.sample_records import NOW, a_record, audit, owes, parties
@@ -118,3 +120,24 @@ def test_overlapping_writes_of_one_plan_end_at_the_newest_record(store: Engine) 
     row = plan_row(store)
     assert (row.revision, row.version) == (8, 8)
     assert count(store, AuditRow) == 8
+
+
+def test_a_team_member_once_brought_in_is_never_taken_out(store: Engine) -> None:
+    """A record from a worker that predates the field says False; the plan stays visible."""
+    records = PlanRecords(store)
+    records.save(a_record())
+    assert not plan_row(store).team_member_included
+
+    records.save(a_record(revision=2, phase=Phase.co_authoring, team_member_included=True))
+    records.save(a_record(revision=3, phase=Phase.signing, audit=[]))
+
+    row = plan_row(store)
+    assert (row.revision, row.phase, row.team_member_included) == (3, "signing", True)
+    listing = HrQueries(store).list_plans(Scope.everyone(), PlanFilter(), NOW).plans[0]
+    assert listing.team_member_included
+
+
+def test_a_record_from_before_the_field_reads_as_not_brought_in() -> None:
+    sent = a_record().model_dump(mode="json", exclude={"team_member_included"})
+
+    assert PlanRecord.model_validate(sent).team_member_included is False
