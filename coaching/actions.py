@@ -6,6 +6,8 @@ actor may do it now (person, phase, plan version) is checked by the workflow's v
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -27,6 +29,17 @@ Version = Annotated[int, Field(ge=1)]
 def workflow_id_for(plan_id: str) -> str:
     """No names or emails in ids: operators see ids."""
     return f"coaching-plan-{plan_id}"
+
+
+def plan_id_for(key: str, team_member_id: str, sequence: int) -> str:
+    """The id of a team member's plan number `sequence` (0, 1, ...).
+
+    The same person and number always give the same id, so Temporal's one-workflow-per-id
+    rule keeps two racing starts from making two plans. Keyed, so nobody who sees an id can
+    tell whose plan it is by hashing the directory.
+    """
+    message = f"{team_member_id}/{sequence}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:12]
 
 
 class StartPlan(StrictModel):

@@ -45,6 +45,8 @@ from integrations import build_integrations
 from starter.binaries import installed_binary
 from starter.display import show_status
 from starter.plan_client import PlanClient, load_directory
+from store.database import create_store_engine
+from store.hr_queries import HrQueries
 from store.schema import upgrade_database
 from worker import build_worker
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
@@ -256,7 +258,9 @@ async def run_demo(folder: Path, settings: Settings, console: Console) -> int:
                 env.client, demo_settings.task_queue, build_integrations(demo_settings), executor
             )
             async with worker:
-                story = DemoStory(env, PlanClient(env.client, demo_settings, directory), console)
+                records = HrQueries(create_store_engine(demo_settings.database))
+                plans = PlanClient(env.client, demo_settings, directory, records)
+                story = DemoStory(env, plans, console)
                 final = await story.play(form, manager)
     show_status(final, console)
     console.print(f"\n[bold]Plan {final.plan_id} closed as {final.outcome}[/]. What it made:")

@@ -18,16 +18,27 @@ from sqlalchemy.exc import OperationalError
 from coaching.org import DirectoryError, OrgDirectory
 from coaching.plan import Role
 from coaching.settings import Settings
-from starter.plan_client import PlanError, load_directory
+from starter.plan_client import (
+    DatabaseUnavailable,
+    NotAllowed,
+    PlanError,
+    PlanNotFound,
+    load_directory,
+)
 from store.database import create_store_engine, describe
-from store.hr_queries import HrQueries, OverdueGroup, PlanFilter, PlanHistory, PlanPage, Scope
+from store.hr_queries import (
+    HrQueries,
+    MyPlans,
+    OverdueGroup,
+    PlanCounts,
+    PlanFilter,
+    PlanHistory,
+    PlanPage,
+    Scope,
+)
 from store.schema import SchemaOutdated, require_current_schema
 
 Answer = TypeVar("Answer")
-
-
-class DatabaseUnavailable(Exception):
-    """HR's records cannot be read: nothing the person typed is at fault."""
 
 
 class HrFilters(BaseModel):
@@ -48,8 +59,8 @@ class HrFilters(BaseModel):
 class HrDesk:
     def __init__(self, engine: Engine, directory: OrgDirectory) -> None:
         self.directory = directory
-        self._engine = engine
-        self._queries = HrQueries(engine)
+        self.engine = engine
+        self.queries = HrQueries(engine)
 
     @classmethod
     def open(cls, settings: Settings) -> HrDesk:
@@ -75,7 +86,7 @@ class HrDesk:
             return Scope.everyone()
         if self.directory.reports_of(person.email):
             return Scope(person_id=person.id)
-        raise PlanError(
+        raise NotAllowed(
             f"{person.email} may not see HR's records: they are for HR, and for managers "
             "(their own plans and their reports' reports')"
         )
@@ -83,17 +94,30 @@ class HrDesk:
     def plans(self, viewer: str, filters: HrFilters) -> PlanPage:
         scope = self.scope_for(viewer)
         plan_filter = self._plan_filter(filters)
-        return self._read(lambda: self._queries.list_plans(scope, plan_filter, _now()))
+        return self._read(lambda: self.queries.list_plans(scope, plan_filter, _now()))
+
+    def counts(self, viewer: str, filters: HrFilters) -> PlanCounts:
+        scope = self.scope_for(viewer)
+        plan_filter = self._plan_filter(filters)
+        return self._read(lambda: self.queries.counts(scope, plan_filter, _now()))
+
+    def my_plans(self, viewer: str) -> MyPlans:
+        """The plans a person is a party to; anyone in the directory may ask."""
+        try:
+            person = self.directory.by_email(viewer)
+        except DirectoryError as error:
+            raise PlanError(f"--as: {error}") from None
+        return self._read(lambda: self.queries.my_plans(person.id, _now()))
 
     def overdue(self, viewer: str) -> list[OverdueGroup]:
         scope = self.scope_for(viewer)
-        return self._read(lambda: self._queries.overdue(scope, _now()))
+        return self._read(lambda: self.queries.overdue(scope, _now()))
 
     def history(self, viewer: str, plan_id: str) -> PlanHistory:
         scope = self.scope_for(viewer)
-        found = self._read(lambda: self._queries.history(scope, plan_id, _now()))
+        found = self._read(lambda: self.queries.history(scope, plan_id, _now()))
         if found is None:
-            raise PlanError(f"there is no plan {plan_id} in the records you may see")
+            raise PlanNotFound(plan_id)
         return found
 
     def name_of(self, person_id: str) -> str:
@@ -106,26 +130,26 @@ class HrDesk:
         """Raises pydantic's `ValidationError`, naming the field, for a malformed filter."""
         values = filters.model_dump(exclude_none=True, exclude={"owed_by", "manager"})
         if filters.manager is not None:
-            values["manager"] = self._person_id("--manager", filters.manager)
+            values["manager"] = self._person_id("manager", filters.manager)
         if filters.owed_by in Role.__members__:
             values["owed_by_role"] = filters.owed_by
         elif filters.owed_by is not None:
-            values["owed_by"] = self._person_id("--owed-by", filters.owed_by)
+            values["owed_by"] = self._person_id("owed_by", filters.owed_by)
         return PlanFilter.model_validate(values)
 
-    def _person_id(self, option: str, email: str) -> str:
+    def _person_id(self, field: str, email: str) -> str:
         try:
             return self.directory.by_email(email).id
         except DirectoryError as error:
             roles = ", ".join(Role.__members__)
-            raise PlanError(f"{option}: {error} (give an email, or one of: {roles})") from None
+            raise PlanError(f"{field}: {error} (give an email, or one of: {roles})") from None
 
     def _read(self, query: Callable[[], Answer]) -> Answer:
         try:
             return query()
         except OperationalError as error:
             raise DatabaseUnavailable(
-                f"cannot read HR's records at {describe(self._engine)}: {error.orig}"
+                f"cannot read HR's records at {describe(self.engine)}: {error.orig}"
             ) from None
 
 

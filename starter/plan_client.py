@@ -1,18 +1,21 @@
 """How people reach their plans: start one, act on it, read it, list theirs.
 
-Shared by the CLI and (later) the web app, so access rules and error wording live once.
-Every failure a person can cause becomes a `PlanError` with a sentence they can act on.
+Shared by the CLI and the web app, so access rules and error wording live once. Every failure
+a person can cause becomes a `PlanError` with a sentence they can act on; its kind tells the
+web app which status to answer with.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
+from sqlalchemy.exc import OperationalError
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.client import (
     Client,
@@ -20,36 +23,85 @@ from temporalio.client import (
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from coaching.actions import Action, StartPlan, workflow_id_for
+from coaching.actions import Action, StartPlan, plan_id_for, workflow_id_for
 from coaching.connection import connect, describe_execution
 from coaching.form import PlanForm
 from coaching.org import DirectoryError, OrgDirectory
 from coaching.plan import Role
 from coaching.records import Refusal
 from coaching.settings import Settings
-from coaching.status import ActionResult, PlanStatus, PlanSummary, ReviewForm
+from coaching.status import ActionResult, PlanStatus, PlanSummary, RefusalKind, ReviewForm
+from store.database import create_store_engine, describe
+from store.hr_queries import HrQueries
 from workflows.coaching_plan import CoachingPlanWorkflow
 
 PLAN_ID = re.compile(r"^[a-z0-9]{6,32}$")
+Answer = TypeVar("Answer")
 QUERY_TIMEOUT = timedelta(seconds=10)
 """A query needs a worker; without one, say so instead of waiting forever."""
+
+
+MAX_PLANS_PER_PERSON = 1000
+"""A bound on the search for a team member's next plan id; nobody gets near it."""
 
 
 class PlanError(Exception):
     """Something the person asked for cannot be done; the message says why."""
 
 
+class PlanNotFound(PlanError):
+    """No such plan, or one the person may not see: the two answer alike, so nobody learns
+    which plans exist."""
+
+    def __init__(self, plan_id: str) -> None:
+        super().__init__(f"there is no plan {plan_id}")
+        self.plan_id = plan_id
+
+
+class NotAllowed(PlanError):
+    """The person is known but this is not theirs to see or do (HR's records, say)."""
+
+
+class ActionRefused(PlanError):
+    """The workflow's validator refused an action; `kind` says why (person, phase, data)."""
+
+    def __init__(self, kind: RefusalKind, reason: str) -> None:
+        super().__init__(f"refused: {reason}")
+        self.kind = kind
+        self.reason = reason
+
+
+class OpenPlanExists(PlanError):
+    """A team member has one open plan at a time; this names it."""
+
+    def __init__(self, plan_id: str, team_member: str) -> None:
+        super().__init__(
+            f"team_member: {team_member} already has an open coaching plan ({plan_id}); "
+            "a new one can start once it is closed or cancelled"
+        )
+        self.plan_id = plan_id
+
+
 class TemporalUnavailable(Exception):
     """The Temporal server cannot be reached: nothing the person typed is at fault."""
 
 
+class DatabaseUnavailable(Exception):
+    """HR's records cannot be read: nothing the person typed is at fault."""
+
+
 class PlanClient:
-    def __init__(self, client: Client, settings: Settings, directory: OrgDirectory) -> None:
+    def __init__(
+        self, client: Client, settings: Settings, directory: OrgDirectory, records: HrQueries
+    ) -> None:
         self._client = client
         self._settings = settings
         self.directory = directory
+        self._records = records
 
     @classmethod
     async def connect(cls, settings: Settings) -> PlanClient:
@@ -60,38 +112,73 @@ class PlanClient:
             raise TemporalUnavailable(
                 f"cannot reach Temporal at {settings.temporal_address}; is `make run` running?"
             ) from None
-        return cls(client, settings, directory)
+        return cls(client, settings, directory, HrQueries(create_store_engine(settings.database)))
 
     async def start(self, form: PlanForm, manager_email: str, today: date) -> StartPlan:
-        """Starts the plan's workflow; raises `ValidationError` for a form that breaks a rule."""
+        """Starts the plan's workflow; raises `ValidationError` for a form that breaks a rule.
+
+        A team member's plans get ids from a keyed sequence, so two starts racing for the same
+        person (two tabs, the CLI and the web) ask Temporal for the same workflow id, and
+        Temporal lets exactly one of them start it. HR's store says where the sequence is.
+        """
         try:
             parties = self.directory.parties_for(manager_email, form.team_member)
         except DirectoryError as error:
             raise PlanError(str(error)) from None
-        start = StartPlan(
-            plan_id=uuid.uuid4().hex[:12],
-            parties=parties,
-            content=form.to_content(today),
-            policy=self._settings.policy,
-        )
-        await self._guard(
-            lambda: self._client.start_workflow(
-                CoachingPlanWorkflow.run,
-                start,
-                id=workflow_id_for(start.plan_id),
-                task_queue=self._settings.task_queue,
+        member = parties.team_member
+        content = form.to_content(today)
+        open_plan = await self._read_records(lambda: self._records.open_plan_of(member.id))
+        if open_plan is not None and await self._is_open(open_plan.plan_id):
+            raise OpenPlanExists(open_plan.plan_id, member.name)
+        first = await self._read_records(lambda: self._records.plans_started_for(member.id))
+        for sequence in range(first, first + MAX_PLANS_PER_PERSON):
+            start = StartPlan(
+                plan_id=plan_id_for(self._settings.secret_key, member.id, sequence),
+                parties=parties,
+                content=content,
+                policy=self._settings.policy,
             )
+            try:
+                await self._guard(partial(self._start_workflow, start))
+            except WorkflowAlreadyStartedError:
+                if await self._is_open(start.plan_id):
+                    raise OpenPlanExists(start.plan_id, member.name) from None
+                continue
+            return start
+        raise PlanError(f"team_member: {member.name} has too many plans to start another")
+
+    async def _start_workflow(self, start: StartPlan) -> None:
+        await self._client.start_workflow(
+            CoachingPlanWorkflow.run,
+            start,
+            id=workflow_id_for(start.plan_id),
+            task_queue=self._settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         )
-        return start
+
+    async def _is_open(self, plan_id: str) -> bool:
+        """Asks the plan itself: HR's store may not have heard of a closure a moment ago."""
+        try:
+            status = await self._query(plan_id)
+        except (PlanNotFound, ActionRefused):
+            return False
+        return not status.phase.is_final
+
+    async def _read_records(self, query: Callable[[], Answer]) -> Answer:
+        """On a thread: the store's driver blocks, and the event loop serves others meanwhile."""
+        try:
+            return await asyncio.to_thread(query)
+        except OperationalError as error:
+            raise DatabaseUnavailable(
+                f"cannot read HR's records at {describe(self._records.engine)}: {error.orig}"
+            ) from None
 
     async def status(self, plan_id: str, viewer: str) -> PlanStatus:
         """The live state, for one of the plan's four parties (or anyone in HR) only."""
         status = await self._query(plan_id)
         if not self.roles_of(status, viewer):
-            raise PlanError(
-                f"{viewer} may not see plan {plan_id}: a plan is shared only with the team "
-                "member, the manager, the manager's manager and HR"
-            )
+            raise PlanNotFound(plan_id)
         return status
 
     async def summary(self, plan_id: str) -> PlanSummary:
@@ -114,11 +201,15 @@ class PlanClient:
         except WorkflowUpdateFailedError as error:
             reason = str(getattr(error.cause, "message", None) or error.cause)
             await self._report_refusal(handle, update, action, reason)
-            raise PlanError(f"refused: {reason}") from None
+            kind = str(getattr(error.cause, "type", ""))
+            raise ActionRefused(
+                RefusalKind(kind) if kind in RefusalKind.__members__ else RefusalKind.BadData,
+                reason,
+            ) from None
         except PlanError:
             raise
         except RPCError:
-            raise PlanError(await self._why_unreachable(plan_id)) from None
+            raise await self._unreachable(plan_id) from None
         return result
 
     async def _report_refusal(
@@ -176,21 +267,24 @@ class PlanClient:
                 lambda: handle.query(CoachingPlanWorkflow.status, rpc_timeout=QUERY_TIMEOUT)
             )
         except (RPCError, WorkflowQueryFailedError):
-            raise PlanError(await self._why_unreachable(plan_id)) from None
+            raise await self._unreachable(plan_id) from None
         return status
 
-    async def _why_unreachable(self, plan_id: str) -> str:
+    async def _unreachable(self, plan_id: str) -> PlanError:
+        """Why a plan did not answer, as the error to raise."""
         try:
             description = await describe_execution(self._client, workflow_id_for(plan_id))
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
-                return f"there is no plan {plan_id}"
-            return f"plan {plan_id} cannot be reached: {error.message}"
+                return PlanNotFound(plan_id)
+            return PlanError(f"plan {plan_id} cannot be reached: {error.message}")
         if description.workflow_execution_info.status != (
             WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
         ):
-            return f"plan {plan_id} has finished; nothing can change it now"
-        return f"plan {plan_id} is not answering; is the worker running?"
+            return ActionRefused(
+                RefusalKind.WrongPhase, f"plan {plan_id} has finished; nothing can change it now"
+            )
+        return PlanError(f"plan {plan_id} is not answering; is the worker running?")
 
     async def _guard(self, call: Callable[[], Awaitable[Any]]) -> Any:
         """Turns a lost connection into `TemporalUnavailable`, leaving other errors as they are."""

@@ -35,6 +35,7 @@ KWAME = "kwame.mensah@example.com"  # the team member
 MARCUS = "marcus.okafor@example.com"  # the skip-level
 GRACE = "grace.liu@example.com"  # HR
 LENA = "lena.hoffmann@example.com"  # Priya's other report: a colleague, not a party
+OPEN_PLAN = re.compile(r"already has an open coaching plan \(([a-z0-9]+)\)")
 STARTED = re.compile(r"Started plan ([0-9a-f]{12}) ")
 
 
@@ -106,7 +107,16 @@ class Cli:
         return await coachplan(*args, env={**self.env, **variables})
 
     async def start(self, form: Path = EXAMPLE_FORM) -> str:
+        """Starts a plan; a team member has one open plan at a time, so HR first cancels the
+        one an earlier test left open."""
         ran = await self("start", "--form", str(form), "--as", PRIYA)
+        left_open = OPEN_PLAN.search(ran.err)
+        if left_open is not None:
+            cancelled = await self(
+                "act", left_open[1], "cancel", "--as", GRACE, "--reason", "Room for a new test"
+            )
+            assert cancelled.code == 0, cancelled
+            ran = await self("start", "--form", str(form), "--as", PRIYA)
         assert ran.code == 0, ran
         matched = STARTED.search(ran.out)
         assert matched is not None, ran

@@ -25,7 +25,12 @@ async def cli(
     target = dev_server_env.client.service_client.config.target_host
     settings = Settings(data_dir=data_dir, task_queue=task_queue, temporal_address=target)
     env = hermetic_env(
-        TEMPORAL_ADDRESS=target, COACHPLAN_TASK_QUEUE=task_queue, COACHPLAN_DATA_DIR=str(data_dir)
+        TEMPORAL_ADDRESS=target,
+        COACHPLAN_TASK_QUEUE=task_queue,
+        COACHPLAN_DATA_DIR=str(data_dir),
+        # A person's plan ids are a keyed sequence: a key per module keeps this module's
+        # plans apart from another's on the shared dev server.
+        COACHPLAN_SECRET_KEY=f"cli-test-{uuid.uuid4().hex}",
     )
     upgrade_database(settings.database)
     with ThreadPoolExecutor(max_workers=8) as executor:

@@ -83,9 +83,9 @@ async def test_only_the_parties_see_a_plan_and_the_team_member_after_approval(
         cli("status", plan_id, "--json"),
     )
 
-    for refused, viewer in ((member, KWAME), (colleague, LENA)):
+    for refused in (member, colleague):
         assert refused.code == 2, refused
-        assert f"error: {viewer} may not see plan {plan_id}" in refused.err
+        assert f"error: there is no plan {plan_id}\n" == refused.err, "as if it did not exist"
         assert refused.out == ""
     assert hr.json()["phase"] == "alignment"
     summary = anyone_json.json()
@@ -120,7 +120,27 @@ async def test_only_the_parties_see_a_plan_and_the_team_member_after_approval(
     assert plan_id in member_list
     assert plan_id not in colleague_list
     assert still_refused.code == 2, still_refused
-    assert "may not see" in still_refused.err
+    assert f"there is no plan {plan_id}" in still_refused.err
+
+
+async def test_a_team_member_has_one_open_plan_even_when_two_starts_race(cli: Cli) -> None:
+    open_plan = await cli.start()
+
+    again = await cli("start", "--form", str(EXAMPLE_FORM), "--as", PRIYA)
+
+    assert again.code == 2, again
+    assert f"Kwame Mensah already has an open coaching plan ({open_plan})" in again.err
+    cancelled = await cli("act", open_plan, "cancel", "--as", GRACE, "--reason", "Team change")
+    assert cancelled.code == 0, cancelled
+    racing = await asyncio.gather(
+        *(cli("start", "--form", str(EXAMPLE_FORM), "--as", PRIYA) for _ in range(3))
+    )
+    started = [ran for ran in racing if ran.code == 0]
+    assert len(started) == 1, racing
+    new_plan = started[0].out.split("Started plan ")[1].split()[0]
+    assert new_plan != open_plan
+    for refused in (ran for ran in racing if ran.code != 0):
+        assert f"already has an open coaching plan ({new_plan})" in refused.err, refused
 
 
 async def test_mistakes_and_refusals_exit_2_with_a_sentence(cli: Cli, tmp_path: Path) -> None:
@@ -234,7 +254,7 @@ async def test_a_plan_from_co_authoring_to_cancelled_by_cli(cli: Cli) -> None:
     await cli.wait_until_closed(plan_id)
     again = await cli("act", plan_id, "cancel", "--as", GRACE, "--reason", "Twice")
     assert again.code == 2, again
-    assert f"error: plan {plan_id} has finished; nothing can change it now" in again.err
+    assert f"error: refused: plan {plan_id} has finished; nothing can change it now" in again.err
     after = await cli.status(plan_id, PRIYA)
     assert after["phase"] == "cancelled"
 

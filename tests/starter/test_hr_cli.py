@@ -10,6 +10,7 @@ from typing import Any
 from coaching.plan import Role
 from store.database import create_store_engine
 from store.plan_records import PlanRecords
+from store.schema import head_revision
 from tests.conftest import postgres_schema
 from tests.starter.cli_runner import GRACE, KWAME, LENA, MARCUS, PRIYA, Cli, coachplan, hermetic_env
 from tests.store.sample_records import a_record, owes, parties
@@ -130,7 +131,7 @@ async def test_wrong_people_and_malformed_filters_exit_2_with_a_sentence(cli: Cl
         ("list", "--as", GRACE, "--closed-from", "2026-12-02", "--closed-to", "2026-12-01"): (
             "closed_from (2026-12-02) must not be after closed_to"
         ),
-        ("list", "--as", GRACE, "--owed-by", "someone@else.org"): "--owed-by:",
+        ("list", "--as", GRACE, "--owed-by", "someone@else.org"): "owed_by:",
         ("list", "--as", GRACE, "--limit", "0"): "limit:",
         ("list", "--as", GRACE, "--outcome", "great"): "outcome[1]:",
         ("show", "abcdef123456", "--as", GRACE): "there is no plan abcdef123456",
@@ -149,7 +150,7 @@ async def test_a_manager_sees_no_other_managers_plan(cli: Cli) -> None:
     ran = await cli("hr", "show", plan_id, "--as", TOM)
 
     assert ran.code == 2, ran
-    assert f"there is no plan {plan_id} in the records you may see" in ran.err
+    assert f"there is no plan {plan_id}" in ran.err
 
 
 async def test_db_upgrade_creates_then_keeps_the_schema(tmp_path: Path) -> None:
@@ -159,8 +160,8 @@ async def test_db_upgrade_creates_then_keeps_the_schema(tmp_path: Path) -> None:
     second = await coachplan("db", "upgrade", env=env)
 
     assert first.code == 0, first
-    assert "schema empty -> 0001" in first.out
-    assert "up to date (schema 0001)" in second.out
+    assert f"schema empty -> {head_revision()}" in first.out
+    assert f"up to date (schema {head_revision()})" in second.out
     assert (tmp_path / "coachplan.db").is_file()
 
 
@@ -169,7 +170,7 @@ async def test_db_upgrade_on_postgresql() -> None:
         ran = await coachplan("db", "upgrade", env=hermetic_env(DATABASE_URL=url))
     assert ran.code == 0, ran
     assert "postgresql+psycopg://" in ran.out
-    assert "schema empty -> 0001" in ran.out
+    assert f"schema empty -> {head_revision()}" in ran.out
 
 
 async def test_hr_commands_need_an_upgraded_reachable_database(tmp_path: Path) -> None:
