@@ -16,7 +16,7 @@ def plan_activities(integrations: Integrations) -> list[Callable[..., Any]]:
     """What the worker registers; a new activity method must be listed here too."""
     documents = DocumentActivities(integrations.documents)
     calendar = CalendarActivities(integrations.calendar)
-    notifications = NotificationActivities(integrations.mail)
+    notifications = NotificationActivities(integrations.mail, integrations.web_url)
     records = RecordActivities(integrations.records)
     return [
         documents.render_plan_document,

@@ -10,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 from coaching.org import Parties
 from coaching.plan import Role, StrictModel
+from coaching.settings import DEFAULT_WEB_URL
 from integrations.mail import Mailer, OutgoingMessage
 
 SUBJECT_PREFIX = "[Coaching plan] "
@@ -44,8 +45,9 @@ class SentNotice(StrictModel):
 
 
 class NotificationActivities:
-    def __init__(self, mailer: Mailer) -> None:
+    def __init__(self, mailer: Mailer, web_url: str = DEFAULT_WEB_URL) -> None:
         self._mailer = mailer
+        self._web_url = web_url.rstrip("/")
 
     @activity.defn
     def send_notification(self, notice: Notice) -> SentNotice:
@@ -65,8 +67,8 @@ class NotificationActivities:
             to=recipients,
             subject=SUBJECT_PREFIX + " ".join(notice.subject.split()),
             text=(
-                f"{notice.body.rstrip()}\n\nPlan {notice.plan_id}: see it with "
-                f"`coachplan status {notice.plan_id} --as <your email>`.\n\n"
+                f"{notice.body.rstrip()}\n\nOpen the plan: "
+                f"{self._web_url}/plans/{notice.plan_id}\n\n"
                 f"-- \n{CONFIDENTIALITY_LINE}\n"
             ),
         )

@@ -7,10 +7,10 @@ manager can only start a plan for one of their own direct reports.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
 
 from coaching.plan import Role
 
@@ -79,6 +79,9 @@ class OrgDirectory(BaseModel):
 
     company: str
     people: list[DirectoryEntry] = Field(min_length=1)
+    _by_email: dict[str, DirectoryEntry] = PrivateAttr(default_factory=dict)
+    _by_id: dict[str, DirectoryEntry] = PrivateAttr(default_factory=dict)
+    _reports: dict[str, list[DirectoryEntry]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -101,18 +104,32 @@ class OrgDirectory(BaseModel):
     def load(cls, path: Path) -> OrgDirectory:
         return cls.model_validate(yaml.safe_load(path.read_text()))
 
+    def model_post_init(self, context: Any) -> None:
+        """Lookup tables, built once: pages name hundreds of people per request."""
+        self._by_email = {p.email: p for p in self.people}
+        self._by_id = {p.id: p for p in self.people}
+        self._reports = {}
+        for person in self.people:
+            if person.manager is not None:
+                self._reports.setdefault(person.manager, []).append(person)
+
     def by_email(self, email: str) -> DirectoryEntry:
         email = email.strip().lower()
-        for person in self.people:
-            if person.email == email:
-                return person
-        raise DirectoryError(f"{email} is not in the {self.company} directory")
+        try:
+            return self._by_email[email]
+        except KeyError:
+            raise DirectoryError(f"{email} is not in the {self.company} directory") from None
 
     def by_id(self, person_id: str) -> DirectoryEntry:
-        for person in self.people:
-            if person.id == person_id:
-                return person
-        raise DirectoryError(f"'{person_id}' is not in the {self.company} directory")
+        try:
+            return self._by_id[person_id]
+        except KeyError:
+            raise DirectoryError(f"'{person_id}' is not in the {self.company} directory") from None
+
+    @property
+    def managers(self) -> list[DirectoryEntry]:
+        """Everyone with at least one direct report."""
+        return [p for p in self.people if p.id in self._reports]
 
     @property
     def hr_people(self) -> list[Person]:
@@ -123,7 +140,7 @@ class OrgDirectory(BaseModel):
 
     def reports_of(self, manager_email: str) -> list[Person]:
         manager = self.by_email(manager_email)
-        return [self.public(p) for p in self.people if p.manager == manager.id]
+        return [self.public(p) for p in self._reports.get(manager.id, [])]
 
     def parties_for(self, manager_email: str, team_member_email: str) -> Parties:
         """Resolves the four parties, refusing a plan for someone who is not a direct report."""

@@ -96,6 +96,14 @@ def _known_time_zone(name: str) -> str:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
+LocalTime = Annotated[
+    time,
+    Field(
+        description="A local time of day in the plan's time zone, without an offset (10:30).",
+        json_schema_extra={"format": "partial-time"},
+    ),
+]
+"""RFC 3339's partial-time: JSON Schema's `time` format would promise an offset."""
 
 
 class SmartGoal(StrictModel):
@@ -169,7 +177,7 @@ class UpdateCadence(StrictModel):
 
     frequency: CadenceFrequency = CadenceFrequency.weekly
     weekday: Weekday
-    time: time
+    time: LocalTime
     time_zone: TimeZoneName = Field(description="The team member's IANA time zone.")
 
     @property

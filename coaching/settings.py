@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    model_validator,
 )
 
 from coaching.policy import PlanPolicy
@@ -30,10 +31,25 @@ ENV_VARS: dict[str, str] = {
     "integrations": "COACHPLAN_INTEGRATIONS",
     "ui_port": "COACHPLAN_UI_PORT",
     "database_url": "DATABASE_URL",
+    "web_host": "COACHPLAN_WEB_HOST",
+    "web_port": "COACHPLAN_WEB_PORT",
+    "base_url": "COACHPLAN_BASE_URL",
+    "secret_key": "COACHPLAN_SECRET_KEY",
+    "oidc_issuer": "COACHPLAN_OIDC_ISSUER",
+    "oidc_client_id": "COACHPLAN_OIDC_CLIENT_ID",
+    "oidc_client_secret": "COACHPLAN_OIDC_CLIENT_SECRET",
+    "oidc_allowed_domain": "COACHPLAN_OIDC_ALLOWED_DOMAIN",
+    "session_hours": "COACHPLAN_SESSION_HOURS",
 }
 """Which environment variable sets which field; errors name the variable, not the field."""
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+DEVELOPMENT_SECRET_KEY = "coachplan-development-only-secret-key-do-not-use"
+"""Signs sessions in the embedded setup; production (OIDC) refuses to start with it."""
+MIN_SECRET_LENGTH = 32
+DEFAULT_WEB_PORT = 8000
+DEFAULT_WEB_URL = f"http://localhost:{DEFAULT_WEB_PORT}"
 
 
 def _host_and_port(address: str) -> str:
@@ -42,6 +58,15 @@ def _host_and_port(address: str) -> str:
     if matched is None or not 0 < int(matched[1]) < 65536:
         raise ValueError(f"'{address}' is not host:port (for example localhost:7233)")
     return address
+
+
+def _web_address(url: str | None) -> str | None:
+    if url is None:
+        return None
+    url = url.strip().rstrip("/")
+    if re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url) is None:
+        raise ValueError(f"'{url}' is not an http(s) address (for example http://localhost:8000)")
+    return url
 
 
 def _usable_database(url: str | None) -> str | None:
@@ -69,6 +94,51 @@ class Settings(BaseModel):
     database_url: Annotated[str | None, AfterValidator(_usable_database)] = None
     """HR's records; by default a SQLite file in `data_dir`."""
     policy: PlanPolicy = PlanPolicy()
+    web_host: NonEmpty = "127.0.0.1"
+    """The address the web app listens on; 0.0.0.0 behind a reverse proxy."""
+    web_port: Annotated[int, Field(ge=1, le=65535)] = DEFAULT_WEB_PORT
+    """Where `coachplan up` and `coachplan web` serve the web app."""
+    base_url: Annotated[str | None, AfterValidator(_web_address)] = None
+    """The web app's address as people reach it; messages link to plan pages under it."""
+    secret_key: NonEmpty = DEVELOPMENT_SECRET_KEY
+    """Signs session cookies and keys plan ids; production must set its own."""
+    oidc_issuer: Annotated[str | None, AfterValidator(_web_address)] = None
+    """Setting it turns on OpenID Connect sign-in and turns the development sign-in off."""
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_allowed_domain: str | None = None
+    """Only emails of this domain may sign in (for example example.com)."""
+    session_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 12
+
+    @model_validator(mode="after")
+    def _production_is_complete(self) -> Self:
+        """With OIDC on, nothing may be left at a development default."""
+        if self.oidc_issuer is None:
+            return self
+        if not self.oidc_client_id or not self.oidc_client_secret:
+            raise ValueError(
+                "COACHPLAN_OIDC_CLIENT_ID and COACHPLAN_OIDC_CLIENT_SECRET must be set with "
+                "COACHPLAN_OIDC_ISSUER"
+            )
+        if self.secret_key == DEVELOPMENT_SECRET_KEY or len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"COACHPLAN_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters when COACHPLAN_OIDC_ISSUER is set "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @property
+    def development_sign_in(self) -> bool:
+        """Pick-a-person sign-in, for the embedded setup only."""
+        return self.oidc_issuer is None
+
+    @property
+    def web_url(self) -> str:
+        return self.base_url or f"http://localhost:{self.web_port}"
+
+    def plan_url(self, plan_id: str) -> str:
+        return f"{self.web_url}/plans/{plan_id}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +150,8 @@ class Settings(BaseModel):
         except ValidationError as error:
             lines = [
                 f"{ENV_VARS.get(str(e['loc'][0]), str(e['loc'][0]))}: {describe(e)}"
+                if e["loc"]
+                else describe(e)
                 for e in error.errors()
             ]
             raise SettingsError("\n".join(lines)) from None

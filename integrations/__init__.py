@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from coaching.settings import Settings
+from coaching.settings import DEFAULT_WEB_URL, Settings
 from integrations.calendar import CheckInCalendar
 from integrations.documents import DocumentStore
 from integrations.mail import Mailer
@@ -20,6 +20,8 @@ class Integrations:
     calendar: CheckInCalendar
     mail: Mailer
     records: PlanRecords
+    web_url: str = DEFAULT_WEB_URL
+    """Where messages link to: each plan's page lives under it."""
 
 
 def build_integrations(settings: Settings) -> Integrations:
@@ -41,4 +43,5 @@ def build_integrations(settings: Settings) -> Integrations:
         calendar=IcsCalendar(root),
         mail=OutboxMailer(root),
         records=PlanRecords(create_store_engine(settings.database)),
+        web_url=settings.web_url,
     )

@@ -88,9 +88,19 @@ def test_the_message_goes_to_exactly_the_parties_in_the_roles_asked_for(
     body = message.get_content()
     assert "waits for you to sign the final version" in body
     assert CONFIDENTIALITY_LINE in body
-    assert f"coachplan status {PLAN_ID} --as <your email>" in body
+    assert f"Open the plan: http://localhost:8000/plans/{PLAN_ID}" in body
+    assert "coachplan" not in body.replace("@coachplan", "")
     assert sent.uri == path.resolve().as_uri()
     assert path.name == f"{sent.message_id}.eml"
+
+
+def test_the_link_follows_the_configured_address(parties: Parties, tmp_path: Path) -> None:
+    notifications = NotificationActivities(OutboxMailer(tmp_path), "https://coach.example.com/")
+
+    send(notifications, notice(parties, [Role.manager]))
+
+    body = read_message(outbox(tmp_path)[0]).get_content()
+    assert f"Open the plan: https://coach.example.com/plans/{PLAN_ID}\n" in body
 
 
 def test_a_person_in_two_roles_gets_one_copy(parties: Parties, tmp_path: Path) -> None:
