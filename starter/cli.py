@@ -45,9 +45,14 @@ from coaching.settings import Settings, SettingsError
 from coaching.status import Outcome, Phase, PlanStatus
 from coaching.validation import explain
 from starter.display import show_plan_list, show_review_form, show_status, show_summary
-from starter.hr_desk import DatabaseUnavailable, HrDesk, HrFilters
+from starter.hr_desk import HrDesk, HrFilters
 from starter.hr_display import show_history, show_hr_plans, show_overdue
-from starter.plan_client import PlanClient, PlanError, TemporalUnavailable
+from starter.plan_client import (
+    DatabaseUnavailable,
+    PlanClient,
+    PlanError,
+    TemporalUnavailable,
+)
 from store.schema import upgrade_database
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
@@ -245,13 +250,25 @@ def demo(
 
 @app.command()
 def up() -> None:
-    """Run the whole system locally: Temporal dev server with its UI, and the worker.
+    """Run the whole system locally: Temporal dev server with its UI, the worker, the web app.
 
     `make run` calls this. Ctrl-C stops everything it started.
     """
     from starter.local_stack import run_local_stack
 
     raise typer.Exit(run_local_stack(settings()))
+
+
+@app.command()
+def web() -> None:
+    """Serve the web app: each person signs in and does their part in a browser.
+
+    Listens on COACHPLAN_WEB_HOST:COACHPLAN_WEB_PORT (default 127.0.0.1:8000); `make run`
+    starts it for you. Example: `COACHPLAN_WEB_PORT=8080 coachplan web`
+    """
+    from web.server import serve
+
+    raise typer.Exit(serve(settings()))
 
 
 @db_app.command("upgrade")

@@ -1,8 +1,10 @@
-"""`coachplan up`: the whole system on one machine, a Temporal dev server and the worker.
+"""`coachplan up`: the whole system on one machine: a Temporal dev server, the worker and
+the web app.
 
-Both run as child processes in their own sessions, so that Ctrl-C reaches only this process
-and the children stop in order: the worker first (it finishes its activities), then the
-server. If either child dies, the other is stopped too: a half-running stack only misleads.
+Each runs as a child process in its own session, so that Ctrl-C reaches only this process and
+the children stop in reverse order: the web app, the worker (it finishes its activities),
+then the server. If one child dies, the others are stopped too: a half-running stack only
+misleads.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ EXAMPLE_FORM = Path("examples/plan.yaml")
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 SERVER_START_TIMEOUT = 30.0
 WORKER_START_TIMEOUT = 30.0
+WEB_START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 """Per child: the worker's graceful shutdown takes up to 10 s."""
 PROGRESS_EVERY = 3.0
@@ -89,11 +92,12 @@ def _check_can_start(settings: Settings) -> None:
             f"TEMPORAL_ADDRESS is {settings.temporal_address}, but `coachplan up` runs a local "
             "server; unset it or use localhost:<port>"
         )
-    for port, what, variable in (
-        (settings.temporal_port, "Temporal", "TEMPORAL_ADDRESS"),
-        (settings.ui_port, "the Temporal UI", "COACHPLAN_UI_PORT"),
+    for host, port, what, variable in (
+        (settings.temporal_host, settings.temporal_port, "Temporal", "TEMPORAL_ADDRESS"),
+        (settings.temporal_host, settings.ui_port, "the Temporal UI", "COACHPLAN_UI_PORT"),
+        (settings.web_host, settings.web_port, "the web app", "COACHPLAN_WEB_PORT"),
     ):
-        if _in_use(settings.temporal_host, port):
+        if _in_use(host, port):
             raise StackError(
                 f"port {port} (for {what}) is already in use: is another `coachplan up` or "
                 f"Temporal server running? Stop it, or choose another port with {variable}."
@@ -134,6 +138,8 @@ async def _run(settings: Settings) -> int:
         client = await _watch(_wait_for_server(settings), stop, children)
         children.append(await _start_worker(settings))
         await _watch(_wait_for_worker(client, settings), stop, children)
+        children.append(await _start_web(settings))
+        await _watch(_wait_for_web(settings), stop, children)
         _print_next_steps(settings)
         await _watch(stop.wait(), stop, children)
     except _Interrupted:
@@ -180,10 +186,30 @@ async def _start_server(settings: Settings) -> _Child:
 
 
 async def _start_worker(settings: Settings) -> _Child:
-    env = {**os.environ, **settings.as_env(), "PYTHONUNBUFFERED": "1"}
-    process = await _spawn([sys.executable, "-m", "worker"], env=env)
+    process = await _spawn([sys.executable, "-m", "worker"], env=_child_env(settings))
     print(f"started the worker (pid {process.pid})", flush=True)
     return _Child("the worker", process)
+
+
+async def _start_web(settings: Settings) -> _Child:
+    process = await _spawn([sys.executable, "-m", "web"], env=_child_env(settings))
+    print(f"started the web app (pid {process.pid})", flush=True)
+    return _Child("the web app", process)
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    return {**os.environ, **settings.as_env(), "PYTHONUNBUFFERED": "1"}
+
+
+async def _wait_for_web(settings: Settings) -> None:
+    """Until the sign-in page answers: only then can a person open the address."""
+    url = f"http://{settings.web_host}:{settings.web_port}/sign-in"
+    deadline = time.monotonic() + WEB_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if await asyncio.to_thread(_answers_http, url):
+            return
+        await asyncio.sleep(0.3)
+    raise StackError(f"the web app did not answer on {url} within {WEB_START_TIMEOUT:.0f} s")
 
 
 async def _spawn(
@@ -283,6 +309,7 @@ def _print_next_steps(settings: Settings) -> None:
     print(
         f"""
 {READY}.
+  Web app      {settings.web_url}  (sign in as {manager} to start a plan)
   Temporal UI  http://{settings.temporal_host}:{settings.ui_port}
   Temporal     {settings.temporal_address}, namespace {settings.namespace}, \
 task queue {settings.task_queue}

@@ -1,0 +1,344 @@
+"""One plan's page: the document, its versions and what changed, the timeline, who owes what,
+and the actions this person may take now. Every action is the workflow's Update, as in the
+CLI; the workflow's validator has the last word and its refusal is shown beside the action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from coaching.actions import (
+    SIGNING_INTENT,
+    Action,
+    AddCheckInNote,
+    ApproveAlignment,
+    CancelPlan,
+    CommentOnReview,
+    DeclineToSign,
+    ExtendPlan,
+    MarkReady,
+    ProposeActivities,
+    RecordCheckIn,
+    RequestChanges,
+    ReviewOutcome,
+    RevisePlan,
+    SignPlan,
+    SubmitReview,
+)
+from coaching.form import PlanForm
+from coaching.plan import ActivityStatus, Role
+from coaching.status import CheckIn, CheckInStatus, Phase, PlanStatus
+from coaching.version_diff import diff_contents
+from starter.plan_client import ActionRefused
+from web.csrf import csrf_protected
+from web.errors import status_of
+from web.forms import field_errors, form_items, nest
+from web.identity import Context, PageViewer
+from web.pages.plan_form import content_values, form_options
+from web.sign_in import take_flash
+from web.templating import label, render, when
+from workflows.coaching_plan import CoachingPlanWorkflow as Plan
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protected)])
+
+PlanId = Annotated[str, Path(pattern=r"^[a-z0-9]{6,32}$")]
+AUTHORS = {Role.manager, Role.team_member}
+
+
+@dataclass(frozen=True)
+class PlanAction:
+    """One thing a person can do on the page: its Update, its model, who and when."""
+
+    title: str
+    update: Any
+    model: type[Action]
+    roles: frozenset[Role]
+    phases: frozenset[Phase]
+    prepare: Callable[[dict[str, Any], PlanStatus], dict[str, Any]] = lambda data, _: data
+
+
+def _propose(data: dict[str, Any], status: PlanStatus) -> dict[str, Any]:
+    """Existing rows keep their id; a ticked "drop" leaves the row out; new rows have none."""
+    rows = [row for row in data.get("activities", []) if row.pop("drop", "") != "on"]
+    return {**data, "activities": rows}
+
+
+def _sign(data: dict[str, Any], status: PlanStatus) -> dict[str, Any]:
+    return {**data, "intent": SIGNING_INTENT}
+
+
+def _check_in(data: dict[str, Any], status: PlanStatus) -> dict[str, Any]:
+    return {
+        **data,
+        "progress": data.get("progress", []),
+        "support": data.get("support", []),
+    }
+
+
+ACTIONS: dict[str, PlanAction] = {  # in page order: what moves the plan on comes first
+    "approve": PlanAction(
+        "Approve the plan",
+        Plan.approve,
+        ApproveAlignment,
+        frozenset({Role.skip_level}),
+        frozenset({Phase.alignment}),
+    ),
+    "request-changes": PlanAction(
+        "Request changes",
+        Plan.request_changes,
+        RequestChanges,
+        frozenset({Role.skip_level}),
+        frozenset({Phase.alignment}),
+    ),
+    "revise": PlanAction(
+        "Revise the draft",
+        Plan.revise,
+        RevisePlan,
+        frozenset({Role.manager}),
+        frozenset({Phase.alignment}),
+    ),
+    "ready": PlanAction(
+        "Mark this version ready",
+        Plan.mark_ready,
+        MarkReady,
+        frozenset(AUTHORS),
+        frozenset({Phase.co_authoring}),
+    ),
+    "sign": PlanAction(
+        "Sign this version",
+        Plan.sign,
+        SignPlan,
+        frozenset(AUTHORS),
+        frozenset({Phase.signing}),
+        _sign,
+    ),
+    "decline": PlanAction(
+        "Decline to sign",
+        Plan.decline,
+        DeclineToSign,
+        frozenset({Role.team_member}),
+        frozenset({Phase.signing}),
+    ),
+    "propose": PlanAction(
+        "Propose activities",
+        Plan.propose_activities,
+        ProposeActivities,
+        frozenset(AUTHORS),
+        frozenset({Phase.co_authoring, Phase.signing}),
+        _propose,
+    ),
+    "check-in": PlanAction(
+        "Record a check-in",
+        Plan.record_check_in,
+        RecordCheckIn,
+        frozenset({Role.manager}),
+        frozenset({Phase.active, Phase.review}),
+        _check_in,
+    ),
+    "note": PlanAction(
+        "Add your note to a check-in",
+        Plan.add_check_in_note,
+        AddCheckInNote,
+        frozenset({Role.team_member}),
+        frozenset({Phase.active, Phase.review}),
+    ),
+    "review": PlanAction(
+        "Submit the review",
+        Plan.submit_review,
+        SubmitReview,
+        frozenset({Role.manager}),
+        frozenset({Phase.review}),
+    ),
+    "extend": PlanAction(
+        "Extend the plan once",
+        Plan.extend,
+        ExtendPlan,
+        frozenset({Role.manager}),
+        frozenset({Phase.review}),
+    ),
+    "comment": PlanAction(
+        "Comment on the review",
+        Plan.comment_on_review,
+        CommentOnReview,
+        frozenset({Role.team_member}),
+        frozenset({Phase.review}),
+    ),
+    "cancel": PlanAction(
+        "Cancel the plan",
+        Plan.cancel,
+        CancelPlan,
+        frozenset({Role.manager, Role.hr}),
+        frozenset(p for p in Phase if not p.is_final),
+    ),
+}
+
+
+def available_actions(status: PlanStatus, roles: set[Role]) -> list[str]:
+    """What to offer this person now; a hint for the page, the workflow decides."""
+    signed = {s.role for s in status.signatures if s.valid and s.version == status.version}
+    open_check_ins = [c for c in status.check_ins if c.status is not CheckInStatus.scheduled]
+    review = status.review
+    conditions = {
+        "approve": not _changes_requested(status),
+        "request-changes": not _changes_requested(status),
+        "ready": bool(roles & AUTHORS - set(status.ready)),
+        "sign": bool(roles & AUTHORS - signed),
+        "check-in": review is None and any(c.recorded_at is None for c in open_check_ins),
+        "note": bool(open_check_ins),
+        "review": review is None,
+        "extend": review is None and status.extended_to is None,
+        "comment": review is not None and review.team_member_comment is None,
+    }
+    return [
+        name
+        for name, action in ACTIONS.items()
+        if status.phase in action.phases and roles & action.roles and conditions.get(name, True)
+    ]
+
+
+def _changes_requested(status: PlanStatus) -> bool:
+    return any(o.role is Role.manager for o in status.owed if status.phase is Phase.alignment)
+
+
+@router.get("/plans/{plan_id}", name="plan_page")
+async def plan_page(
+    request: Request,
+    viewer: PageViewer,
+    context: Context,
+    plan_id: PlanId,
+    compare: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    status = await context.plans.status(plan_id, viewer.email)
+    return await _page(request, viewer.email, context, status, compare=compare)
+
+
+@router.get("/plans/{plan_id}/diff", name="plan_diff")
+async def plan_diff(
+    request: Request,
+    viewer: PageViewer,
+    context: Context,
+    plan_id: PlanId,
+    compare: Annotated[int, Query(ge=1)],
+) -> Response:
+    """The changes from one version to the next (htmx swaps it into the page)."""
+    status = await context.plans.status(plan_id, viewer.email)
+    return render(request, "_diff.html.j2", **_diff(status, compare))
+
+
+@router.post("/plans/{plan_id}/actions/{name}")
+async def act(
+    request: Request, viewer: PageViewer, context: Context, plan_id: PlanId, name: str
+) -> Response:
+    status = await context.plans.status(plan_id, viewer.email)
+    action = ACTIONS.get(name)
+    if action is None:
+        return await _page(request, viewer.email, context, status, status_code=404)
+    values = dict(form_items(await request.form()))
+    try:
+        data = action.prepare(nest(values.items()), status)
+        model = (
+            _revision(data, status, viewer.email)
+            if name == "revise"
+            else action.model.model_validate({**data, "actor": viewer.email})
+        )
+    except ValidationError as error:
+        prefix = ("content",) if name == "revise" else ()
+        return await _page(
+            request,
+            viewer.email,
+            context,
+            status,
+            status_code=422,
+            failed=name,
+            values=values,
+            errors=field_errors(error, prefix),
+        )
+    try:
+        result = await context.plans.act(plan_id, action.update, model)
+    except ActionRefused as error:
+        return await _page(
+            request,
+            viewer.email,
+            context,
+            status,
+            status_code=status_of(error),
+            failed=name,
+            values=values,
+            refusal=error.reason,
+        )
+    request.session["flash"] = result.message
+    return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+
+
+def _revision(data: dict[str, Any], status: PlanStatus, actor: str) -> RevisePlan:
+    """The revise form is the start form again; a start left empty keeps the draft's."""
+    summary = data.pop("summary", "")
+    form = PlanForm.model_validate({**data, "team_member": status.parties.team_member.email})
+    start = form.timeline.start or status.content.timeline.start
+    timeline = form.timeline.model_copy(update={"start": start})
+    content = form.model_copy(update={"timeline": timeline}).to_content(date.today())
+    return RevisePlan(actor=actor, content=content, summary=summary)
+
+
+def _check_in_option(check_in: CheckIn, zone: str) -> tuple[str, str]:
+    return str(check_in.number), f"Check-in {check_in.number}, {when(check_in.due_at, zone)}"
+
+
+def _diff(status: PlanStatus, compare: int | None) -> dict[str, Any]:
+    """Version `compare` against the one before it (by default the newest)."""
+    number = compare if compare is not None and 1 < compare <= status.version else status.version
+    if number < 2:
+        return {"diff_version": None, "changes": []}
+    before, after = status.versions[number - 2], status.versions[number - 1]
+    return {"diff_version": after, "changes": diff_contents(before.content, after.content)}
+
+
+async def _page(
+    request: Request,
+    viewer: str,
+    context: Context,
+    status: PlanStatus,
+    *,
+    status_code: int = 200,
+    compare: int | None = None,
+    failed: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    refusal: str | None = None,
+) -> Response:
+    roles = context.plans.roles_of(status, viewer)
+    offered = available_actions(status, roles)
+    review_form = (
+        await context.plans.review_form(status.plan_id, viewer) if "review" in offered else None
+    )
+    zone = status.content.cadence.time_zone
+    started = [c for c in status.check_ins if c.status is not CheckInStatus.scheduled]
+    revise_values = values if failed == "revise" and values else content_values(status.content)
+    return render(
+        request,
+        "plan.html.j2",
+        status_code=status_code,
+        status=status,
+        roles=sorted(roles),
+        zone=zone,
+        recordable=[_check_in_option(c, zone) for c in started if c.recorded_at is None],
+        notable=[_check_in_option(c, zone) for c in started],
+        actions={name: ACTIONS[name] for name in offered},
+        failed=failed,
+        action_values=values or {},
+        action_errors=errors or {},
+        refusal=refusal,
+        flash=take_flash(request),
+        review_form=review_form,
+        signing_intent=SIGNING_INTENT,
+        outcomes=[(o.value, label(o)) for o in ReviewOutcome],
+        activity_statuses=[(s.value, label(s)) for s in ActivityStatus],
+        revise=form_options(revise_values, (errors or {}) if failed == "revise" else {}),
+        **_diff(status, compare),
+    )
