@@ -26,7 +26,8 @@ PART_NAMES = {
     "cadence.time": "Cadence: time",
     "cadence.time_zone": "Cadence: time zone",
 }
-ITEM_FIELDS = ("description", "due", "status", "kind", "proposed_by")
+ITEM_DETAILS = ("due", "status", "kind")
+"""Shown as changes of an item that stays; an item added or removed is one line."""
 
 
 class ChangeKind(StrEnum):
@@ -53,10 +54,11 @@ class Change(StrictModel):
 def diff_contents(before: PlanContent, after: PlanContent) -> list[Change]:
     """Every part that differs, in the order of the plan's seven parts."""
     old, new = _parts(before), _parts(after)
+    whole_items = {part for part in [*old, *new] if (part in old) != (part in new)}
     changes = []
     for part in dict.fromkeys([*old, *new]):
         was, now = old.get(part), new.get(part)
-        if was == now:
+        if was == now or part.split(":")[0] in whole_items - {part}:
             continue
         if was is None:
             kind = ChangeKind.added
@@ -86,9 +88,11 @@ def _parts(content: PlanContent) -> dict[str, str]:
         parts[name] = str(value)
     for key, title in (("activities", "Activity"), ("support", "Support")):
         for item in data[key]:
-            for field in ITEM_FIELDS:
-                if field in item and item[field] is not None:
-                    parts[f"{title} {item['id']}: {field.replace('_', ' ')}"] = str(item[field])
+            name = f"{title} {item['id']}"
+            parts[name] = item["description"]
+            for field in ITEM_DETAILS:
+                if item.get(field) is not None:
+                    parts[f"{name}: {field}"] = str(item[field]).replace("_", " ")
     return parts
 
 

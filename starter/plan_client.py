@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import date, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -51,6 +51,12 @@ MAX_PLANS_PER_PERSON = 1000
 
 class PlanError(Exception):
     """Something the person asked for cannot be done; the message says why."""
+
+    def about(self, fields: Collection[str]) -> tuple[str, str] | None:
+        """(field, rule) when the message is `field: rule` about one of `fields`, so a form
+        can show it beside that field."""
+        field, separator, rule = str(self).partition(": ")
+        return (field, rule) if separator and field in fields else None
 
 
 class PlanNotFound(PlanError):

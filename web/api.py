@@ -376,11 +376,10 @@ def _field_error(
     allowed) is left to the error handlers."""
     if type(error) is not PlanError:
         return error
-    field, _, rule = str(error).partition(": ")
-    if not rule or field not in fields:
-        if otherwise is None:
-            return error
-        field, rule = otherwise, str(error)
+    about = error.about(fields)
+    if about is None and otherwise is None:
+        return error
+    field, rule = about or (otherwise, str(error))
     return RequestValidationError(
         [{"type": "value_error", "loc": (where, field), "msg": rule, "ctx": {"error": rule}}]
     )

@@ -114,9 +114,8 @@ async def test_the_plan_moves_from_alignment_to_active_in_the_browser_alone(
     assert [a.id for a in status.content.activities] == ["a1", "a2", "a3", "a5"]
 
     diff = await priya.get(f"/plans/{plan_id}/diff?compare=2")
-    assert "Activity a5: description" in diff.text
-    assert "Activity a4: description" in diff.text
-    assert "removed" in diff.text
+    assert "<strong>Activity a5</strong> (added)" in diff.text
+    assert "<strong>Activity a4</strong> (removed)" in diff.text
 
     ready = await priya.post(f"/plans/{plan_id}/actions/ready", {"version": "2"})
     assert ready.status_code == 303

@@ -80,10 +80,10 @@ def dashboard(
     except ValidationError as error:
         errors = field_errors(error)
     except PlanError as error:
-        field, _, rule = str(error).partition(": ")
-        if field not in HrFilters.model_fields:
+        about = error.about(HrFilters.model_fields)
+        if about is None:
             raise
-        errors = {field: rule}
+        errors = dict([about])
     if errors:
         everything = HrFilters()
         page = context.desk.plans(viewer.email, everything)

@@ -38,9 +38,8 @@ async def start_plan(request: Request, viewer: PageViewer, context: Context) -> 
         request.session["flash"] = f"{error} This is that plan."
         return RedirectResponse(f"/plans/{error.plan_id}", status_code=303)
     except PlanError as error:
-        field, _, rule = str(error).partition(": ")
-        errors = {field: rule} if rule and field == "team_member" else {"": str(error)}
-        return _form(request, viewer.email, context, values, errors, 422)
+        field, rule = error.about(PlanForm.model_fields) or ("", str(error))
+        return _form(request, viewer.email, context, values, {field: rule}, 422)
     request.session["flash"] = (
         f"Plan started for {started.parties.team_member.name}. "
         f"{started.parties.skip_level.name} is asked to align on it first."
