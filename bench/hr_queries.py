@@ -515,15 +515,11 @@ def overdue_ids(records: list[PlanRecord], now: datetime) -> set[str]:
 # Timing.
 
 
-@dataclass(frozen=True)
-class Timing:
-    database: str
-    query: str
-    plans: int
-    rows: str
+class Percentiles:
+    """A row of timings: its p50, its p95, and whether the p95 met its target."""
+
     samples: list[float]
-    """Milliseconds, one per repetition."""
-    target_ms: float | None = None
+    target_ms: float | None
 
     @property
     def p50(self) -> float:
@@ -536,6 +532,17 @@ class Timing:
     @property
     def met(self) -> bool | None:
         return None if self.target_ms is None else self.p95 < self.target_ms
+
+
+@dataclass(frozen=True)
+class Timing(Percentiles):
+    database: str
+    query: str
+    plans: int
+    rows: str
+    samples: list[float]
+    """Milliseconds, one per repetition."""
+    target_ms: float | None = None
 
 
 def percentile(samples: list[float], q: float) -> float:

@@ -66,7 +66,14 @@ from rich.console import Console
 from rich.table import Table
 from temporalio.testing import WorkflowEnvironment
 
-from bench.hr_queries import SEED, Directory, PlanFactory, fill, percentile, settle_memory
+from bench.hr_queries import (
+    SEED,
+    Directory,
+    Percentiles,
+    PlanFactory,
+    fill,
+    settle_memory,
+)
 from coaching.converter import data_converter
 from coaching.form import PlanForm
 from coaching.org import OrgDirectory
@@ -370,7 +377,7 @@ async def first_document(settings: Settings, plan_id: str) -> None:
 
 
 @dataclass(frozen=True)
-class Row:
+class Row(Percentiles):
     what: str
     who: str
     scope: str
@@ -381,18 +388,6 @@ class Row:
     baseline: bool = False
     server_cpu_ms: float | None = None
     """The web app's CPU time per timed request, on average."""
-
-    @property
-    def p50(self) -> float:
-        return percentile(self.samples, 0.50)
-
-    @property
-    def p95(self) -> float:
-        return percentile(self.samples, 0.95)
-
-    @property
-    def met(self) -> bool | None:
-        return None if self.target_ms is None else self.p95 < self.target_ms
 
 
 @dataclass
