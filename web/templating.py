@@ -22,7 +22,7 @@ from web.identity import session_viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-PHASE_LABELS = {
+LABELS: dict[str, str] = {
     Phase.alignment: "Alignment with the skip-level",
     Phase.co_authoring: "Co-authoring",
     Phase.signing: "Signing",
@@ -30,20 +30,16 @@ PHASE_LABELS = {
     Phase.review: "Review",
     Phase.closed: "Closed",
     Phase.cancelled: "Cancelled",
-}
-ROLE_LABELS = {
     Role.manager: "manager",
     Role.team_member: "team member",
     Role.skip_level: "skip-level",
     Role.hr: "HR",
-}
-OUTCOME_LABELS = {
     Outcome.achieved: "Achieved",
     Outcome.partially_achieved: "Partially achieved",
     Outcome.not_achieved: "Not achieved",
     Outcome.closed_without_review: "Closed without review",
-    Outcome.cancelled: "Cancelled",
 }
+"""Phases, roles and outcomes in people's words; anything else reads with spaces."""
 
 
 def when(moment: datetime | None, zone: str = "UTC") -> str:
@@ -59,10 +55,8 @@ def day(value: date | None) -> str:
 
 
 def label(value: object) -> str:
-    for labels in (PHASE_LABELS, ROLE_LABELS, OUTCOME_LABELS):
-        if value in labels:
-            return labels[value]  # type: ignore[index]
-    return str(value).replace("_", " ")
+    text = str(value)
+    return LABELS.get(text, text.replace("_", " "))
 
 
 @pass_context

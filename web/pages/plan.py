@@ -60,25 +60,19 @@ class PlanAction:
     model: type[Action]
     roles: frozenset[Role]
     phases: frozenset[Phase]
-    prepare: Callable[[dict[str, Any], PlanStatus], dict[str, Any]] = lambda data, _: data
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] = lambda data: data
+    """From the submitted form's data to the action's fields (the actor is added after)."""
 
 
-def _propose(data: dict[str, Any], status: PlanStatus) -> dict[str, Any]:
+def _propose(data: dict[str, Any]) -> dict[str, Any]:
     """Existing rows keep their id; a ticked "drop" leaves the row out; new rows have none."""
     rows = [row for row in data.get("activities", []) if row.pop("drop", "") != "on"]
     return {**data, "activities": rows}
 
 
-def _sign(data: dict[str, Any], status: PlanStatus) -> dict[str, Any]:
+def _sign(data: dict[str, Any]) -> dict[str, Any]:
+    """The one button adopts the statement the page shows."""
     return {**data, "intent": SIGNING_INTENT}
-
-
-def _check_in(data: dict[str, Any], status: PlanStatus) -> dict[str, Any]:
-    return {
-        **data,
-        "progress": data.get("progress", []),
-        "support": data.get("support", []),
-    }
 
 
 ACTIONS: dict[str, PlanAction] = {  # in page order: what moves the plan on comes first
@@ -139,7 +133,6 @@ ACTIONS: dict[str, PlanAction] = {  # in page order: what moves the plan on come
         RecordCheckIn,
         frozenset({Role.manager}),
         frozenset({Phase.active, Phase.review}),
-        _check_in,
     ),
     "note": PlanAction(
         "Add your note to a check-in",
@@ -241,7 +234,7 @@ async def act(
         return await _page(request, viewer.email, context, status, status_code=404)
     values = dict(form_items(await request.form()))
     try:
-        data = action.prepare(nest(values.items()), status)
+        data = action.prepare(nest(values.items()))
         model = (
             _revision(data, status, viewer.email)
             if name == "revise"
