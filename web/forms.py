@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from coaching.validation import describe
+from coaching.validation import describe, location
 
 FORM_ONLY = frozenset({"csrf_token"})
 
@@ -79,3 +79,8 @@ def flatten(data: Any, prefix: str = "") -> dict[str, str]:
     for key, value in items:
         values.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     return values
+
+
+def as_people_count(name: str) -> str:
+    """`activities.0.due` as the CLI and the API say it: `activities[1].due`."""
+    return location([int(part) if part.isdigit() else part for part in name.split(".")])

@@ -18,6 +18,7 @@ from coaching.plan import Role
 from coaching.status import Outcome, Phase
 from web.context import WebContext
 from web.csrf import csrf_token
+from web.forms import as_people_count
 from web.identity import session_viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -68,7 +69,9 @@ def person_name(context: Context, who: str) -> str:
 
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES, context_processors=[_page_context])
-    templates.env.filters.update(when=when, day=day, label=label, name=person_name)
+    templates.env.filters.update(
+        when=when, day=day, label=label, name=person_name, field=as_people_count
+    )
     templates.env.globals.update(Phase=Phase, Role=Role, day=day)
     return templates
 

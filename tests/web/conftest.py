@@ -53,6 +53,28 @@ async def web(
 
 
 @pytest.fixture
+async def web_in_time(
+    time_skipping_env: WorkflowEnvironment, tmp_path: Path
+) -> AsyncIterator[tuple[WebStack, WorkflowEnvironment]]:
+    """The same stack on the time-skipping server: check-ins and reviews come when a test
+    lets time pass (`env.sleep`)."""
+    settings = Settings(
+        data_dir=tmp_path,
+        task_queue=f"web-{uuid.uuid4().hex[:8]}",
+        temporal_address=time_skipping_env.client.service_client.config.target_host,
+        org_file=Path("examples/org.yaml"),
+    )
+    upgrade_database(settings.database)
+    integrations = build_integrations(settings)
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        worker = build_worker(time_skipping_env.client, settings.task_queue, integrations, executor)
+        async with worker:
+            app = create_app(settings, client=time_skipping_env.client)
+            yield WebStack(app, settings, time_skipping_env.client), time_skipping_env
+            integrations.records.engine.dispose()
+
+
+@pytest.fixture
 async def browser_for(web: WebStack) -> AsyncIterator[Browserless]:
     """Signed-in sessions by email: `await browser_for.signed_in("priya.raman@example.com")`."""
     sessions = Browserless(web)
