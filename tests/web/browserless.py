@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,10 +22,14 @@ from coaching.connection import describe_execution
 from coaching.form import PlanForm
 from coaching.settings import Settings
 from coaching.status import PlanStatus
+from integrations import build_integrations
 from store.database import create_store_engine
 from store.hr_queries import HrQueries, PlanListing
+from store.schema import upgrade_database
+from web.app import create_app
 from web.context import WebContext
 from web.forms import flatten
+from worker import build_worker
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -73,6 +81,34 @@ class WebStack:
         finally:
             engine.dispose()
         return [found] if found else []
+
+
+def migrated_settings(client: Client, data_dir: Path, **changes: Any) -> Settings:
+    """Settings for one test's stack, its database migrated. A secret key of its own keeps
+    its plan ids apart from another test's on a shared server (a person's plan ids are a
+    keyed sequence)."""
+    settings = Settings(
+        data_dir=data_dir,
+        task_queue=f"web-{uuid.uuid4().hex[:8]}",
+        temporal_address=client.service_client.config.target_host,
+        org_file=Path("examples/org.yaml"),
+        secret_key=f"test-secret-{uuid.uuid4().hex}",
+        **changes,
+    )
+    upgrade_database(settings.database)
+    return settings
+
+
+@asynccontextmanager
+async def running_app(client: Client, settings: Settings) -> AsyncIterator[WebStack]:
+    """The web app with a worker on the settings' task queue, its activities real."""
+    integrations = build_integrations(settings)
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        async with build_worker(client, settings.task_queue, integrations, executor):
+            yield WebStack(
+                app=create_app(settings, client=client), settings=settings, client=client
+            )
+    integrations.records.engine.dispose()
 
 
 @dataclass

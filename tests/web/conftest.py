@@ -1,4 +1,4 @@
-"""The real web app on a real Temporal dev server, with a worker and HR's store, per test.
+"""The real web app on a real Temporal server, with a worker and HR's store, per test.
 
 Requests go through the ASGI transport (no socket), so each test is fast; everything behind
 the app is real: the workflow, its activities, the store.
@@ -6,50 +6,27 @@ the app is real: the workflow, its activities, the store.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from coaching.settings import Settings
-from integrations import build_integrations
-from store.schema import upgrade_database
-from tests.web.browserless import Browserless, WebStack
-from web.app import create_app
-from worker import build_worker
+from tests.web.browserless import Browserless, WebStack, migrated_settings, running_app
 
 
 @pytest.fixture
 def web_settings(dev_server_env: WorkflowEnvironment, tmp_path: Path) -> Settings:
-    settings = Settings(
-        data_dir=tmp_path,
-        task_queue=f"web-{uuid.uuid4().hex[:8]}",
-        temporal_address=dev_server_env.client.service_client.config.target_host,
-        org_file=Path("examples/org.yaml"),
-        # A key of its own keeps this test's plan ids apart from another's on the shared
-        # server: a person's plan ids are a keyed sequence.
-        secret_key=f"test-secret-{uuid.uuid4().hex}",
-    )
-    upgrade_database(settings.database)
-    return settings
+    return migrated_settings(dev_server_env.client, tmp_path)
 
 
 @pytest.fixture
 async def web(
     dev_server_env: WorkflowEnvironment, web_settings: Settings
 ) -> AsyncIterator[WebStack]:
-    integrations = build_integrations(web_settings)
-    with ThreadPoolExecutor(max_workers=8) as executor:
-        worker = build_worker(
-            dev_server_env.client, web_settings.task_queue, integrations, executor
-        )
-        async with worker:
-            app = create_app(web_settings, client=dev_server_env.client)
-            yield WebStack(app=app, settings=web_settings, client=dev_server_env.client)
-            integrations.records.engine.dispose()
+    async with running_app(dev_server_env.client, web_settings) as stack:
+        yield stack
 
 
 @pytest.fixture
@@ -58,20 +35,9 @@ async def web_in_time(
 ) -> AsyncIterator[tuple[WebStack, WorkflowEnvironment]]:
     """The same stack on the time-skipping server: check-ins and reviews come when a test
     lets time pass (`env.sleep`)."""
-    settings = Settings(
-        data_dir=tmp_path,
-        task_queue=f"web-{uuid.uuid4().hex[:8]}",
-        temporal_address=time_skipping_env.client.service_client.config.target_host,
-        org_file=Path("examples/org.yaml"),
-    )
-    upgrade_database(settings.database)
-    integrations = build_integrations(settings)
-    with ThreadPoolExecutor(max_workers=8) as executor:
-        worker = build_worker(time_skipping_env.client, settings.task_queue, integrations, executor)
-        async with worker:
-            app = create_app(settings, client=time_skipping_env.client)
-            yield WebStack(app, settings, time_skipping_env.client), time_skipping_env
-            integrations.records.engine.dispose()
+    client = time_skipping_env.client
+    async with running_app(client, migrated_settings(client, tmp_path)) as stack:
+        yield stack, time_skipping_env
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
@@ -28,11 +26,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from coaching.settings import Settings
 from coaching.status import PlanStatus
-from integrations import build_integrations
-from store.schema import upgrade_database
-from web.app import create_app
+from tests.web.browserless import migrated_settings, running_app
 from web.context import WebContext
-from worker import build_worker
 
 HR = "grace.liu@example.com"
 """Whose eyes `status` reads the live state with: HR may see every plan."""
@@ -120,21 +115,12 @@ async def live_stack(
     env = time_skipping_env
     sock = _bound_socket()
     port = sock.getsockname()[1]
-    settings = Settings(
-        data_dir=tmp_path,
-        task_queue=f"browser-{uuid.uuid4().hex[:8]}",
-        temporal_address=env.client.service_client.config.target_host,
-        org_file=Path("examples/org.yaml"),
-        base_url=f"http://127.0.0.1:{port}",
-        web_port=port,
-        secret_key=f"browser-secret-{uuid.uuid4().hex}",
+    settings = migrated_settings(
+        env.client, tmp_path, base_url=f"http://127.0.0.1:{port}", web_port=port
     )
-    upgrade_database(settings.database)
-    integrations = build_integrations(settings)
-    with sock, ThreadPoolExecutor(max_workers=8) as executor:
-        worker = build_worker(env.client, settings.task_queue, integrations, executor)
-        async with worker:
-            app = create_app(settings, client=env.client)
+    with sock:
+        async with running_app(env.client, settings) as stack:
+            app = stack.app
             server = uvicorn.Server(
                 uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
             )
@@ -145,7 +131,6 @@ async def live_stack(
             finally:
                 server.should_exit = True
                 await serving
-        integrations.records.engine.dispose()
 
 
 async def _started(server: uvicorn.Server, serving: asyncio.Task[None]) -> None:
