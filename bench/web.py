@@ -133,7 +133,7 @@ class Interrupted(Exception):
 def example_company(org: OrgDirectory) -> Directory:
     """`examples/org.yaml` in the shape `bench/hr_queries.py`'s plan factory draws parties
     from: everyone with a skip-level can have a plan, HR excepted."""
-    people = {entry.id: OrgDirectory.public(entry) for entry in org.people}
+    people = {entry.id: org.public(entry) for entry in org.people}
     manager_of = {entry.id: entry.manager for entry in org.people if entry.manager}
     return Directory(
         people=people,

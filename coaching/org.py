@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Self
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
 
-from coaching.plan import Role
+from coaching.plan import Role, TimeZoneName
 
 Email = Annotated[
     str,
@@ -28,6 +29,13 @@ class Person(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     email: Email
     title: str = ""
+    time_zone: TimeZoneName | None = None
+    """Where the person works: every time shown to them is in this zone. Plans started
+    before zones were known carry none; `zone` then falls back to UTC."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone or "UTC")
 
 
 class DirectoryEntry(Person):
@@ -78,6 +86,8 @@ class OrgDirectory(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     company: str
+    time_zone: TimeZoneName = "UTC"
+    """The company's default zone, for everyone whose entry names none."""
     people: list[DirectoryEntry] = Field(min_length=1)
     _by_email: dict[str, DirectoryEntry] = PrivateAttr(default_factory=dict)
     _by_id: dict[str, DirectoryEntry] = PrivateAttr(default_factory=dict)
@@ -166,6 +176,11 @@ class OrgDirectory(BaseModel):
             hr=self.hr_people,
         )
 
-    @staticmethod
-    def public(entry: DirectoryEntry) -> Person:
-        return Person(id=entry.id, name=entry.name, email=entry.email, title=entry.title)
+    def public(self, entry: DirectoryEntry) -> Person:
+        return Person(
+            id=entry.id,
+            name=entry.name,
+            email=entry.email,
+            title=entry.title,
+            time_zone=entry.time_zone or self.time_zone,
+        )
