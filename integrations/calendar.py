@@ -5,8 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from pydantic import Field
+
 from coaching.org import Person
 from coaching.plan import StrictModel, Weekday
+
+
+class MovedCheckIn(StrictModel):
+    """One occurrence held at another time: calendars update that meeting and keep the rest."""
+
+    occurrence_at: datetime
+    """The occurrence as the series planned it (its RECURRENCE-ID)."""
+    at: datetime
+    """When it takes place instead."""
 
 
 class CheckInSeries(StrictModel):
@@ -25,6 +36,9 @@ class CheckInSeries(StrictModel):
     sequence: int = 0
     summary: str = "Coaching plan check-in"
     description: str = ""
+    moved: list[MovedCheckIn] = Field(default_factory=list)
+    skipped: list[datetime] = Field(default_factory=list)
+    """Occurrences (as the series planned them) that will not take place."""
 
 
 class CheckInCalendar(Protocol):

@@ -25,7 +25,9 @@ class IcsCalendar:
         return self._write(series, method="REQUEST", status="CONFIRMED")
 
     def cancel_series(self, series: CheckInSeries) -> str:
-        return self._write(series, method="CANCEL", status="CANCELLED")
+        """A CANCEL without RECURRENCE-ID removes every occurrence: moves and skips are moot."""
+        whole = series.model_copy(update={"moved": [], "skipped": []})
+        return self._write(whole, method="CANCEL", status="CANCELLED")
 
     def _write(self, series: CheckInSeries, method: str, status: str) -> str:
         path = self._folder / f"{safe_name(series.plan_id, 'plan id')}.ics"
@@ -35,15 +37,10 @@ class IcsCalendar:
 
 
 def _invite(series: CheckInSeries, method: str, status: str, stamp: datetime) -> Calendar:
+    """The master event and one override per moved check-in, all under the series' UID."""
     zone = ZoneInfo(series.time_zone)
-    start = series.first_at.astimezone(zone)
-    event = Event()
-    event.add("uid", series.uid)
-    event.add("sequence", series.sequence)
-    event.add("dtstamp", stamp)
-    event.add("dtstart", start)
-    event.add("dtend", start + series.duration)
-    event.add(
+    master = _event(series, status, stamp, series.first_at.astimezone(zone))
+    master.add(
         "rrule",
         vRecur(
             freq="WEEKLY",
@@ -52,6 +49,35 @@ def _invite(series: CheckInSeries, method: str, status: str, stamp: datetime) ->
             until=series.until.astimezone(UTC),
         ),
     )
+    for skipped in sorted(series.skipped):
+        master.add("exdate", skipped.astimezone(zone))
+    moved = sorted(series.moved, key=lambda check_in: check_in.occurrence_at)
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    calendar.add_component(master)
+    for check_in in moved:
+        override = _event(series, status, stamp, check_in.at.astimezone(zone))
+        override.add("recurrence-id", check_in.occurrence_at.astimezone(zone))
+        calendar.add_component(override)
+    moments = [series.first_at, series.until, *series.skipped]
+    moments += [moment for check_in in moved for moment in (check_in.occurrence_at, check_in.at)]
+    calendar.add_missing_timezones(
+        first_date=min(moments).astimezone(zone).date(),
+        last_date=max(moments).astimezone(zone).date() + timedelta(days=1),
+    )
+    return calendar
+
+
+def _event(series: CheckInSeries, status: str, stamp: datetime, start: datetime) -> Event:
+    event = Event()
+    event.add("uid", series.uid)
+    event.add("sequence", series.sequence)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", start)
+    event.add("dtend", start + series.duration)
     event.add("status", status)
     event.add("summary", series.summary)
     if series.description:
@@ -59,16 +85,7 @@ def _invite(series: CheckInSeries, method: str, status: str, stamp: datetime) ->
     event.add("organizer", _address(series.organizer))
     for person in series.attendees:
         event.add("attendee", _address(person, role="REQ-PARTICIPANT", rsvp=True))
-
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("method", method)
-    calendar.add_component(event)
-    calendar.add_missing_timezones(
-        first_date=start.date(), last_date=series.until.astimezone(zone).date() + timedelta(days=1)
-    )
-    return calendar
+    return event
 
 
 def _address(person: Person, role: str | None = None, rsvp: bool | None = None) -> vCalAddress:
@@ -81,10 +98,12 @@ def _previous_stamp(path: Path, series: CheckInSeries, method: str) -> datetime 
         return None
     previous = Calendar.from_ical(path.read_bytes())
     events = previous.events
-    if str(previous.get("method", "")) != method or len(events) != 1:
+    if str(previous.get("method", "")) != method or not events:
         return None
-    event = events[0]
-    if str(event.get("uid")) != series.uid or int(event.get("sequence", -1)) != series.sequence:
+    if any(
+        str(event.get("uid")) != series.uid or int(event.get("sequence", -1)) != series.sequence
+        for event in events
+    ):
         return None
-    stamp: datetime = event.decoded("dtstamp")
+    stamp: datetime = events[0].decoded("dtstamp")
     return stamp

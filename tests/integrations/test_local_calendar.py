@@ -1,17 +1,20 @@
-"""The .ics calendar: one file per plan, rewritten identically for the same request."""
+"""The .ics calendar: one file per plan, rewritten identically for the same request, read back
+as a calendar client would (moves and skips applied)."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from icalendar import Calendar
+import recurring_ical_events
+from icalendar import Calendar, Event
 
 from coaching.org import Person
 from coaching.plan import Weekday
-from integrations.calendar import CheckInSeries
+from integrations.calendar import CheckInSeries, MovedCheckIn
 from integrations.local.calendar import IcsCalendar
 
 MANAGER = Person(id="mia", name="Mia Manager", email="mia@example.com")
@@ -83,3 +86,124 @@ def test_cancelling_twice_gives_the_same_file(tmp_path: Path) -> None:
 def test_a_plan_id_that_is_not_a_file_name_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not usable as a file name"):
         IcsCalendar(tmp_path).publish_series(series(plan_id="../abc123"))
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+THURSDAYS = [datetime(2026, 10, day, 10, 0, tzinfo=BERLIN) for day in (15, 22, 29)] + [
+    datetime(2026, 11, 5, 10, 0, tzinfo=BERLIN)
+]
+"""A team member in Berlin, Thursdays at 10:00, across the end of summer time (2026-10-25)."""
+
+
+def berlin_series(sequence: int = 1, **changes: object) -> CheckInSeries:
+    return CheckInSeries(
+        plan_id="abc123",
+        uid="coaching-plan-abc123-check-ins@coachplan",
+        organizer=MANAGER,
+        attendees=[MANAGER, MEMBER],
+        first_at=THURSDAYS[0].astimezone(UTC),
+        until=THURSDAYS[-1].astimezone(UTC),
+        weekday=Weekday.thursday,
+        interval_weeks=1,
+        time_zone="Europe/Berlin",
+        sequence=sequence,
+    ).model_copy(update=changes)
+
+
+def moved(occurrence_at: datetime, at: datetime) -> MovedCheckIn:
+    return MovedCheckIn(occurrence_at=occurrence_at, at=at)
+
+
+def expanded(path: Path) -> list[datetime]:
+    """The check-ins as a calendar client shows them: rule, skips and moves applied."""
+    invite = Calendar.from_ical(path.read_bytes())
+    events = recurring_ical_events.of(invite).between(date(2026, 9, 1), date(2027, 1, 1))
+    return sorted(event.decoded("dtstart") for event in events)
+
+
+def lines(event: Event, name: str) -> list[str]:
+    return [
+        str(line)
+        for line in event.content_lines()
+        if line.startswith(f"{name}:") or line.startswith(f"{name};")
+    ]
+
+
+def overrides(path: Path) -> list[Event]:
+    return [
+        event for event in Calendar.from_ical(path.read_bytes()).events if "RECURRENCE-ID" in event
+    ]
+
+
+def test_a_moved_check_in_is_held_at_its_new_time_and_the_others_stay(tmp_path: Path) -> None:
+    thursday, friday = THURSDAYS[1], datetime(2026, 10, 23, 10, 0, tzinfo=BERLIN)
+    IcsCalendar(tmp_path).publish_series(berlin_series(moved=[moved(thursday, friday)]))
+    path = tmp_path / "invites" / "abc123.ics"
+
+    starts = expanded(path)
+    assert starts == [THURSDAYS[0], friday, *THURSDAYS[2:]]
+    assert {str(start.tzinfo) for start in starts} == {"Europe/Berlin"}
+    assert {start.hour for start in starts} == {10}
+
+    invite = Calendar.from_ical(path.read_bytes())
+    master, override = invite.events
+    assert [event["UID"] for event in invite.events] == [master["UID"]] * 2
+    assert override["RECURRENCE-ID"].params["TZID"] == "Europe/Berlin"
+    assert override.decoded("recurrence-id") == thursday
+    assert override["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert override.decoded("dtstart") == friday
+    assert override.decoded("dtend") == datetime(2026, 10, 23, 10, 30, tzinfo=BERLIN)
+    assert override["SEQUENCE"] == master["SEQUENCE"] == 1
+    for name in ("SUMMARY", "ORGANIZER", "ATTENDEE", "STATUS", "DTSTAMP"):
+        assert lines(override, name) == lines(master, name) != []
+    assert "RRULE" not in override
+
+
+def test_across_the_change_of_time_every_check_in_and_the_move_stay_at_10_local(
+    tmp_path: Path,
+) -> None:
+    after_the_change = THURSDAYS[2]
+    friday = datetime(2026, 10, 30, 10, 0, tzinfo=BERLIN)
+    IcsCalendar(tmp_path).publish_series(berlin_series(moved=[moved(after_the_change, friday)]))
+    path = tmp_path / "invites" / "abc123.ics"
+
+    starts = expanded(path)
+    assert starts == [*THURSDAYS[:2], friday, THURSDAYS[3]]
+    assert {start.astimezone(BERLIN).hour for start in starts} == {10}
+    assert [start.astimezone(UTC).hour for start in starts] == [8, 8, 9, 9]
+    [override] = overrides(path)
+    assert override.decoded("recurrence-id").astimezone(UTC) == datetime(
+        2026, 10, 29, 9, 0, tzinfo=UTC
+    )
+    assert [str(zone["TZID"]) for zone in Calendar.from_ical(path.read_bytes()).timezones] == [
+        "Europe/Berlin"
+    ]
+
+
+def test_a_skipped_check_in_is_excluded_and_the_rest_remain(tmp_path: Path) -> None:
+    calendar = IcsCalendar(tmp_path)
+    path = tmp_path / "invites" / "abc123.ics"
+    calendar.publish_series(berlin_series(sequence=0))
+
+    calendar.publish_series(berlin_series(sequence=1, skipped=[THURSDAYS[1], THURSDAYS[2]]))
+
+    assert expanded(path) == [THURSDAYS[0], THURSDAYS[3]]
+    [master] = Calendar.from_ical(path.read_bytes()).events
+    assert master["SEQUENCE"] == 1
+    assert path.read_text().count("EXDATE;TZID=Europe/Berlin:") == 2
+    assert "EXDATE;TZID=Europe/Berlin:20261029T100000" in path.read_text()
+
+
+def test_the_same_moves_and_skips_again_give_the_identical_file(tmp_path: Path) -> None:
+    calendar = IcsCalendar(tmp_path)
+    path = tmp_path / "invites" / "abc123.ics"
+    changed = berlin_series(
+        moved=[moved(THURSDAYS[3], datetime(2026, 11, 6, 10, 0, tzinfo=BERLIN))],
+        skipped=[THURSDAYS[1]],
+    )
+    calendar.publish_series(changed)
+    written_earlier = re.sub(rb"DTSTAMP:\w+", b"DTSTAMP:20200101T000000Z", path.read_bytes())
+    path.write_bytes(written_earlier)
+
+    calendar.publish_series(changed)
+    assert path.read_bytes() == written_earlier
