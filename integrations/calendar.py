@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
@@ -40,6 +41,35 @@ class CheckInSeries(StrictModel):
     skipped: list[datetime] = Field(default_factory=list)
     """Occurrences (as the series planned them) that will not take place."""
 
+    def occurrences(self) -> list[datetime]:
+        """The rule's starts from `first_at` through `until`, before moves and skips, in UTC."""
+        zone = ZoneInfo(self.time_zone)
+        first = self.first_at.astimezone(zone)
+        starts = []
+        day = first.date()
+        while (start := datetime.combine(day, first.time(), zone)) <= self.until:
+            starts.append(start.astimezone(UTC))
+            day += timedelta(weeks=self.interval_weeks)
+        return starts
+
+    def ended(self) -> CheckInSeries | None:
+        """The series cut at `until` (the closing moment), or None when no check-in is left.
+
+        What took place up to the end stays, moved check-ins included. Every occurrence that
+        is no longer held before the end becomes a skip; an RFC 5545 rule always counts its
+        DTSTART, so `first_at` is skipped too when it lies after the end.
+        """
+        end = self.until
+        kept = [moved for moved in self.moved if moved.at <= end]
+        kept_occurrences = {moved.occurrence_at for moved in kept}
+        changed = {*self.skipped, *(moved.occurrence_at for moved in self.moved)}
+        if not kept and all(start in changed for start in self.occurrences()):
+            return None
+        skipped = {moment for moment in changed - kept_occurrences if moment <= end}
+        if self.first_at > end and self.first_at not in kept_occurrences:
+            skipped.add(self.first_at)
+        return self.model_copy(update={"moved": kept, "skipped": sorted(skipped)})
+
 
 class CheckInCalendar(Protocol):
     def publish_series(self, series: CheckInSeries) -> str:
@@ -48,4 +78,9 @@ class CheckInCalendar(Protocol):
 
     def cancel_series(self, series: CheckInSeries) -> str:
         """Cancels every remaining occurrence of the series; returns its address."""
+        ...
+
+    def end_series(self, series: CheckInSeries) -> str:
+        """Ends the series at `until`, keeping the check-ins before it in people's calendars
+        (cancels it whole when none lies before); returns its address."""
         ...

@@ -29,6 +29,13 @@ class IcsCalendar:
         whole = series.model_copy(update={"moved": [], "skipped": []})
         return self._write(whole, method="CANCEL", status="CANCELLED")
 
+    def end_series(self, series: CheckInSeries) -> str:
+        """An update, not a CANCEL, so that the check-ins already held stay in calendars."""
+        ended = series.ended()
+        if ended is None:
+            return self.cancel_series(series)
+        return self.publish_series(ended)
+
     def _write(self, series: CheckInSeries, method: str, status: str) -> str:
         path = self._folder / f"{safe_name(series.plan_id, 'plan id')}.ics"
         stamp = _previous_stamp(path, series, method) or datetime.now(UTC).replace(microsecond=0)
@@ -52,6 +59,11 @@ def _invite(series: CheckInSeries, method: str, status: str, stamp: datetime) ->
     for skipped in sorted(series.skipped):
         master.add("exdate", skipped.astimezone(zone))
     moved = sorted(series.moved, key=lambda check_in: check_in.occurrence_at)
+    for check_in in moved:
+        if series.until < check_in.occurrence_at != series.first_at:
+            # Held before the series ended, from an occurrence after it: the rule no longer
+            # yields it (only DTSTART always counts), so it is added back for its override.
+            master.add("rdate", check_in.occurrence_at.astimezone(zone))
 
     calendar = Calendar()
     calendar.add("prodid", PRODID)

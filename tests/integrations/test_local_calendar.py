@@ -1,10 +1,10 @@
 """The .ics calendar: one file per plan, rewritten identically for the same request, read back
-as a calendar client would (moves and skips applied)."""
+as a calendar client would (moves, skips and an early end applied)."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -207,3 +207,102 @@ def test_the_same_moves_and_skips_again_give_the_identical_file(tmp_path: Path) 
 
     calendar.publish_series(changed)
     assert path.read_bytes() == written_earlier
+
+    calendar.end_series(changed.model_copy(update={"until": THURSDAYS[2], "sequence": 2}))
+    ended = path.read_bytes()
+    calendar.end_series(changed.model_copy(update={"until": THURSDAYS[2], "sequence": 2}))
+    assert path.read_bytes() == ended
+
+
+def test_an_ended_series_keeps_the_check_ins_before_the_closing_moment(tmp_path: Path) -> None:
+    calendar = IcsCalendar(tmp_path)
+    path = tmp_path / "invites" / "abc123.ics"
+    friday = datetime(2026, 10, 23, 10, 0, tzinfo=BERLIN)
+    changes = {
+        "moved": [moved(THURSDAYS[1], friday), moved(THURSDAYS[3], THURSDAYS[3] + timedelta(1))],
+        "skipped": [THURSDAYS[2]],
+    }
+    calendar.publish_series(berlin_series(sequence=1, **changes))
+    closing = datetime(2026, 10, 27, 16, 45, 12, 345678, tzinfo=BERLIN)
+
+    uri = calendar.end_series(berlin_series(sequence=2, until=closing, **changes))
+
+    assert uri == path.resolve().as_uri()
+    assert expanded(path) == [THURSDAYS[0], friday]
+    invite = Calendar.from_ical(path.read_bytes())
+    assert str(invite["METHOD"]) == "REQUEST"
+    assert [event["SEQUENCE"] for event in invite.events] == [2, 2]
+    assert [event.decoded("recurrence-id") for event in overrides(path)] == [THURSDAYS[1]]
+    assert "UNTIL=20261027T154512Z" in path.read_text()
+    assert "EXDATE" not in path.read_text()
+
+
+def test_a_check_in_moved_across_the_closing_moment_follows_where_it_was_held(
+    tmp_path: Path,
+) -> None:
+    """Moved later past the end: it never took place. Moved earlier from after it: it did."""
+    tuesday, friday = (datetime(2026, 10, day, 10, 0, tzinfo=BERLIN) for day in (27, 30))
+    closing = datetime(2026, 10, 28, 12, 0, tzinfo=BERLIN)
+    series = berlin_series(
+        sequence=3,
+        until=closing,
+        moved=[moved(THURSDAYS[1], friday), moved(THURSDAYS[2], tuesday)],
+    )
+
+    IcsCalendar(tmp_path).end_series(series)
+    path = tmp_path / "invites" / "abc123.ics"
+
+    assert expanded(path) == [THURSDAYS[0], tuesday]
+    [override] = overrides(path)
+    assert override.decoded("recurrence-id") == THURSDAYS[2]
+    assert "EXDATE;TZID=Europe/Berlin:20261022T100000" in path.read_text()
+    assert "RDATE;TZID=Europe/Berlin:20261029T100000" in path.read_text()
+
+
+@pytest.mark.parametrize("occurrence", [0, 1], ids=["the first", "the second"])
+def test_a_check_in_moved_before_an_early_closing_is_all_that_stays(
+    tmp_path: Path, occurrence: int
+) -> None:
+    """RFC 5545 always counts DTSTART: after the end, it is excluded unless it is the move."""
+    monday = datetime(2026, 10, 12, 10, 0, tzinfo=BERLIN)
+    closing = datetime(2026, 10, 13, 9, 0, tzinfo=BERLIN)
+    series = berlin_series(until=closing, moved=[moved(THURSDAYS[occurrence], monday)])
+
+    IcsCalendar(tmp_path).end_series(series)
+    path = tmp_path / "invites" / "abc123.ics"
+
+    assert expanded(path) == [monday]
+    written = path.read_text()
+    assert ("EXDATE;TZID=Europe/Berlin:20261015T100000" in written) is (occurrence == 1)
+    assert ("RDATE;TZID=Europe/Berlin:20261022T100000" in written) is (occurrence == 1)
+    assert written.count("RDATE") == occurrence
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"until": datetime(2026, 10, 14, 18, 0, tzinfo=BERLIN)},
+        {"until": datetime(2026, 10, 28, 0, 0, tzinfo=BERLIN), "skipped": THURSDAYS[:2]},
+        {
+            "until": datetime(2026, 10, 21, 0, 0, tzinfo=BERLIN),
+            "moved": [moved(THURSDAYS[0], datetime(2026, 10, 21, 10, 0, tzinfo=BERLIN))],
+        },
+    ],
+    ids=["before the first", "every one before skipped", "the only one moved past the end"],
+)
+def test_closing_before_any_check_in_took_place_cancels_the_series(
+    tmp_path: Path, changes: dict[str, object]
+) -> None:
+    calendar = IcsCalendar(tmp_path)
+    path = tmp_path / "invites" / "abc123.ics"
+    calendar.publish_series(berlin_series(sequence=0))
+
+    calendar.end_series(berlin_series(sequence=1, **changes))
+
+    invite = Calendar.from_ical(path.read_bytes())
+    [event] = invite.events
+    assert str(invite["METHOD"]) == "CANCEL"
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert event["SEQUENCE"] == 1
+    assert "RECURRENCE-ID" not in event
+    assert "EXDATE" not in event
