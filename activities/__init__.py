@@ -22,6 +22,7 @@ def plan_activities(integrations: Integrations) -> list[Callable[..., Any]]:
         documents.render_plan_document,
         calendar.schedule_check_ins,
         calendar.cancel_check_ins,
+        calendar.end_check_ins,
         notifications.send_notification,
         records.record_plan,
     ]

@@ -44,10 +44,22 @@ class CalendarActivities:
             plan_id=series.plan_id, uid=series.uid, sequence=series.sequence, uri=uri
         )
 
+    @activity.defn
+    def end_check_ins(self, series: CheckInSeries) -> CalendarSeriesRef:
+        """At an early closure or a cancellation: `until` is the closing moment."""
+        _refuse_invalid(series, ending=True)
+        uri = self._calendar.end_series(series)
+        activity.logger.info(
+            "Ended check-ins for plan %s (sequence %d)", series.plan_id, series.sequence
+        )
+        return CalendarSeriesRef(
+            plan_id=series.plan_id, uid=series.uid, sequence=series.sequence, uri=uri
+        )
 
-def _refuse_invalid(series: CheckInSeries) -> None:
+
+def _refuse_invalid(series: CheckInSeries, *, ending: bool = False) -> None:
     """A bad series is a bug in the caller, not a glitch: retrying cannot fix it."""
-    problems = _problems(series)
+    problems = _problems(series, ending=ending)
     if problems:
         raise ApplicationError(
             f"check-in series of plan {series.plan_id} refused: {'; '.join(problems)}",
@@ -56,7 +68,9 @@ def _refuse_invalid(series: CheckInSeries) -> None:
         )
 
 
-def _problems(series: CheckInSeries) -> list[str]:
+def _problems(series: CheckInSeries, *, ending: bool) -> list[str]:
+    """An ending series may close before its first check-in (it is then cancelled whole), and
+    its moves and skips may lie after the closing moment (they are dropped)."""
     problems = []
     emails = {person.email for person in series.attendees}
     if len(series.attendees) != 2 or len(emails) != 2 or series.organizer.email not in emails:
@@ -66,17 +80,34 @@ def _problems(series: CheckInSeries) -> list[str]:
         )
     if series.interval_weeks < 1:
         problems.append(f"interval_weeks must be at least 1, got {series.interval_weeks}")
-    if series.first_at.tzinfo is None or series.until.tzinfo is None:
-        problems.append("first_at and until need a time zone")
-    elif series.until <= series.first_at:
+    moments = [series.first_at, series.until, *series.skipped]
+    moments += [moment for moved in series.moved for moment in (moved.occurrence_at, moved.at)]
+    if any(moment.tzinfo is None for moment in moments):
+        problems.append("first_at, until, moved and skipped check-ins need a time zone")
+        return problems
+    if series.until <= series.first_at and not ending:
         problems.append("until must be after first_at")
     try:
         zone = ZoneInfo(series.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"{series.time_zone!r} is not a known time zone")
-    else:
-        if series.first_at.tzinfo is not None and (
-            series.first_at.astimezone(zone).weekday() != series.weekday.number
-        ):
-            problems.append(f"first_at is not a {series.weekday.value} in {series.time_zone}")
+        return problems
+    if series.first_at.astimezone(zone).weekday() != series.weekday.number:
+        problems.append(f"first_at is not a {series.weekday.value} in {series.time_zone}")
+    elif series.interval_weeks >= 1:
+        problems += _change_problems(series, ending=ending)
+    return problems
+
+
+def _change_problems(series: CheckInSeries, *, ending: bool) -> list[str]:
+    """Moves and skips name occurrences the series has, each once."""
+    problems = []
+    changed = [*series.skipped, *(moved.occurrence_at for moved in series.moved)]
+    for moment in changed:
+        if not series.is_occurrence(moment):
+            problems.append(f"{moment.isoformat()} is not a check-in of the series")
+        elif moment > series.until and not ending:
+            problems.append(f"{moment.isoformat()} is after the series' last check-in")
+    repeated = sorted({moment for moment in changed if changed.count(moment) > 1})
+    problems += [f"{moment.isoformat()} is moved or skipped twice" for moment in repeated]
     return problems

@@ -41,6 +41,22 @@ class CheckInSeries(StrictModel):
     skipped: list[datetime] = Field(default_factory=list)
     """Occurrences (as the series planned them) that will not take place."""
 
+    def is_occurrence(self, moment: datetime) -> bool:
+        """Whether the rule, from `first_at` on and ignoring `until`, starts a check-in then.
+
+        Built like `occurrences`, so both agree even where the zone's clocks jump.
+        """
+        zone = ZoneInfo(self.time_zone)
+        first = self.first_at.astimezone(zone)
+        local = moment.astimezone(zone)
+        weeks, days = divmod((local.date() - first.date()).days, 7)
+        return (
+            moment >= self.first_at
+            and days == 0
+            and weeks % self.interval_weeks == 0
+            and moment == datetime.combine(local.date(), first.time(), zone)
+        )
+
     def occurrences(self) -> list[datetime]:
         """The rule's starts from `first_at` through `until`, before moves and skips, in UTC."""
         zone = ZoneInfo(self.time_zone)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import recurring_ical_events
 from dateutil.rrule import rrulestr
 from icalendar import Calendar, Event
 from temporalio.exceptions import ApplicationError
@@ -16,11 +17,13 @@ from activities.calendar import CalendarActivities, CalendarSeriesRef
 from coaching.org import Person
 from coaching.plan import CadenceFrequency, PlanContent
 from coaching.schedule import check_in_times
-from integrations.calendar import CheckInSeries
+from integrations.calendar import CheckInSeries, MovedCheckIn
 from tests.activities.conftest import END, MANAGER, MEMBER, SKIP, START
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PLAN_ID = "p1a2b3c4"
+THURSDAY = datetime(2026, 10, 22, 10, 0, tzinfo=BERLIN)
+FRIDAY = datetime(2026, 10, 23, 10, 0, tzinfo=BERLIN)
 
 
 def series_for(content: PlanContent, sequence: int = 0, **changes: object) -> CheckInSeries:
@@ -42,12 +45,27 @@ def series_for(content: PlanContent, sequence: int = 0, **changes: object) -> Ch
     return series.model_copy(update=changes)
 
 
+def moved(occurrence_at: datetime, at: datetime = FRIDAY) -> MovedCheckIn:
+    return MovedCheckIn(occurrence_at=occurrence_at, at=at)
+
+
+def check_ins_shown(tmp_path: Path) -> list[datetime]:
+    """What a calendar client shows: the rule with its skips, moves and end applied."""
+    invite = Calendar.from_ical(invite_path(tmp_path).read_bytes())
+    events = recurring_ical_events.of(invite).between(date(2026, 10, 1), date(2026, 12, 1))
+    return sorted(event.decoded("dtstart").astimezone(UTC) for event in events)
+
+
 def schedule(calendar: CalendarActivities, series: CheckInSeries) -> CalendarSeriesRef:
     return ActivityEnvironment().run(calendar.schedule_check_ins, series)
 
 
 def cancel(calendar: CalendarActivities, series: CheckInSeries) -> CalendarSeriesRef:
     return ActivityEnvironment().run(calendar.cancel_check_ins, series)
+
+
+def end(calendar: CalendarActivities, series: CheckInSeries) -> CalendarSeriesRef:
+    return ActivityEnvironment().run(calendar.end_check_ins, series)
 
 
 def invite_path(tmp_path: Path) -> Path:
@@ -171,7 +189,7 @@ def test_anyone_but_manager_and_team_member_is_refused(
 ) -> None:
     series = series_for(content, attendees=attendees, organizer=organizer)
 
-    for run in (schedule, cancel):
+    for run in (schedule, cancel, end):
         with pytest.raises(ApplicationError, match="exactly the organizer") as refused:
             run(calendar, series)
         assert refused.value.non_retryable
@@ -186,6 +204,16 @@ def test_anyone_but_manager_and_team_member_is_refused(
         ({"first_at": datetime(2026, 10, 15, 10, 0)}, "need a time zone"),
         ({"time_zone": "Mars/Olympus"}, "not a known time zone"),
         ({"first_at": datetime(2026, 10, 16, 8, 0, tzinfo=UTC)}, "not a thursday"),
+        ({"skipped": [datetime(2026, 10, 23, 10, 0, tzinfo=BERLIN)]}, "not a check-in"),
+        ({"skipped": [datetime(2026, 10, 22, 11, 0, tzinfo=BERLIN)]}, "not a check-in"),
+        ({"skipped": [datetime(2026, 10, 8, 10, 0, tzinfo=BERLIN)]}, "not a check-in"),
+        ({"skipped": [datetime(2026, 11, 12, 10, 0, tzinfo=BERLIN)]}, "after the series' last"),
+        ({"skipped": [datetime(2026, 10, 22, 10, 0)]}, "need a time zone"),
+        ({"moved": [moved(datetime(2026, 10, 21, 10, 0, tzinfo=BERLIN))]}, "not a check-in"),
+        ({"moved": [moved(THURSDAY, at=datetime(2026, 10, 23, 10, 0))]}, "need a time zone"),
+        ({"skipped": [THURSDAY, THURSDAY.astimezone(UTC)]}, "skipped twice"),
+        ({"moved": [moved(THURSDAY)], "skipped": [THURSDAY]}, "moved or skipped twice"),
+        ({"moved": [moved(THURSDAY), moved(THURSDAY, at=FRIDAY + timedelta(1))]}, "twice"),
     ],
 )
 def test_a_series_that_cannot_be_right_is_refused(
@@ -194,3 +222,70 @@ def test_a_series_that_cannot_be_right_is_refused(
     with pytest.raises(ApplicationError, match=problem) as refused:
         schedule(calendar, series_for(content, **changes))
     assert refused.value.non_retryable
+
+
+def test_a_move_and_a_skip_are_published_with_the_next_sequence(
+    calendar: CalendarActivities, content: PlanContent, tmp_path: Path
+) -> None:
+    schedule(calendar, series_for(content))
+    times = check_in_times(content.cadence, START, END)
+
+    ref = schedule(
+        calendar, series_for(content, sequence=1, moved=[moved(THURSDAY)], skipped=[times[2]])
+    )
+
+    assert ref.sequence == 1
+    assert check_ins_shown(tmp_path) == [times[0], FRIDAY.astimezone(UTC), times[3]]
+    invite = Calendar.from_ical(invite_path(tmp_path).read_bytes())
+    assert [event["SEQUENCE"] for event in invite.events] == [1, 1]
+
+
+def test_ending_early_keeps_the_check_ins_held_before_the_closing_moment(
+    calendar: CalendarActivities, content: PlanContent, tmp_path: Path
+) -> None:
+    """A check-in moved to after the end is dropped; the same end again gives the same ref."""
+    times = check_in_times(content.cadence, START, END)
+    changes = {"moved": [moved(THURSDAY), moved(times[3], times[3] + timedelta(hours=2))]}
+    schedule(calendar, series_for(content, sequence=1, **changes))
+    closing = datetime(2026, 10, 28, 17, 5, 42, tzinfo=BERLIN)
+
+    ref = end(calendar, series_for(content, sequence=2, until=closing, **changes))
+
+    invite = Calendar.from_ical(invite_path(tmp_path).read_bytes())
+    assert ref.sequence == 2
+    assert ref.uri == invite_path(tmp_path).resolve().as_uri()
+    assert str(invite["METHOD"]) == "REQUEST"
+    assert check_ins_shown(tmp_path) == [times[0], FRIDAY.astimezone(UTC)]
+    assert end(calendar, series_for(content, sequence=2, until=closing, **changes)) == ref
+
+
+def test_ending_before_the_first_check_in_cancels_the_series(
+    calendar: CalendarActivities, content: PlanContent, tmp_path: Path
+) -> None:
+    schedule(calendar, series_for(content))
+    closing = datetime(2026, 10, 14, 16, 0, tzinfo=BERLIN)
+
+    ref = end(calendar, series_for(content, sequence=1, until=closing))
+
+    invite, event = read_invite(tmp_path)
+    assert str(invite["METHOD"]) == "CANCEL"
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert event["SEQUENCE"] == ref.sequence == 1
+
+
+def test_ending_lets_go_of_moves_and_skips_after_the_closing_moment(
+    calendar: CalendarActivities, content: PlanContent, tmp_path: Path
+) -> None:
+    """They were valid when made; the closing moment, not the last check-in, is now `until`."""
+    times = check_in_times(content.cadence, START, END)
+    closing = datetime(2026, 10, 20, 12, 0, tzinfo=BERLIN)
+    ended = series_for(
+        content, sequence=1, until=closing, moved=[moved(THURSDAY)], skipped=[times[3]]
+    )
+
+    end(calendar, ended)
+
+    with pytest.raises(ApplicationError, match="after the series' last") as refused:
+        schedule(calendar, ended.model_copy(update={"until": times[2]}))
+    assert refused.value.non_retryable
+    assert check_ins_shown(tmp_path) == [times[0]]
