@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from coaching.org import Email, Parties
 from coaching.plan import ActivityStatus, PlanContent, ShortText, StrictModel, Text
@@ -121,6 +121,23 @@ class RecordCheckIn(Action):
     support: list[SupportDelivery] = Field(min_length=1)
     feedback: Text
     adjustments: str = ""
+
+
+class MoveCheckIn(Action):
+    """One check-in to another time (a holiday, a sick day, travel); the rest stay put."""
+
+    number: Annotated[int, Field(ge=1)]
+    to: AwareDatetime = Field(
+        description="The new time, with its offset; it stays between its neighbours."
+    )
+    reason: Text
+
+
+class SkipCheckIn(Action):
+    """One check-in will not take place; the review counts it as skipped, not missed."""
+
+    number: Annotated[int, Field(ge=1)]
+    reason: Text
 
 
 class AddCheckInNote(Action):

@@ -91,6 +91,9 @@ class Notice(StrictModel):
     activities: list[str] = Field(
         default_factory=list, description="A proposal's activities, as proposed."
     )
+    signatures_voided: bool = Field(
+        default=False, description="A proposal during signing voided the signatures given."
+    )
     waiting_since: datetime | None = None
     escalates_at: datetime | None = None
     escalate_to: list[Role] = Field(default_factory=list)

@@ -49,6 +49,7 @@ def prefill_review_form(content: PlanContent, check_ins: list[CheckIn]) -> Revie
         support=support,
         check_ins_recorded=len(recorded),
         check_ins_missed=sum(1 for c in check_ins if c.status is CheckInStatus.missed),
+        check_ins_skipped=sum(1 for c in check_ins if c.status is CheckInStatus.skipped),
         feedback=[f"Check-in {c.number}: {c.feedback}" for c in recorded],
         team_member_notes=[
             f"Check-in {c.number}: {note.text}" for c in check_ins for note in c.team_member_notes

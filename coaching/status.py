@@ -69,6 +69,8 @@ class CheckInStatus(StrEnum):
     overdue = "overdue"
     recorded = "recorded"
     missed = "missed"
+    skipped = "skipped"
+    """The manager said, with a reason, that it will not take place: not a missed one."""
 
 
 class Note(StrictModel):
@@ -81,6 +83,12 @@ class CheckIn(StrictModel):
     number: int
     due_at: datetime
     status: CheckInStatus = CheckInStatus.scheduled
+    occurrence_at: datetime | None = Field(
+        default=None,
+        description="Where the calendar series has it, once it was moved to `due_at`.",
+    )
+    moved_because: str = ""
+    skipped_because: str = ""
     progress: list[ActivityProgress] = Field(default_factory=list)
     support: list[SupportDelivery] = Field(default_factory=list)
     feedback: str = ""
@@ -112,6 +120,7 @@ class ReviewForm(StrictModel):
     support: list[SupportEvidence]
     check_ins_recorded: int
     check_ins_missed: int
+    check_ins_skipped: int = 0
     feedback: list[str]
     team_member_notes: list[str]
     suggested_outcome: ReviewOutcome
@@ -216,3 +225,12 @@ class RefusalKind(StrEnum):
     BadData = "BadData"
     """The action's data breaks a rule: an unknown id, a hash or intent that does not match,
     a date out of bounds, content the plan's rules refuse."""
+
+
+class Refused(Exception):
+    """An action the rules refuse, before anything changes."""
+
+    def __init__(self, kind: RefusalKind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from coaching.org import Person
-from coaching.plan import StrictModel, Weekday
+from coaching.org import Parties, Person
+from coaching.plan import StrictModel, UpdateCadence, Weekday
+from coaching.status import CheckIn, CheckInStatus
 
 
 class MovedCheckIn(StrictModel):
@@ -40,6 +41,32 @@ class CheckInSeries(StrictModel):
     moved: list[MovedCheckIn] = Field(default_factory=list)
     skipped: list[datetime] = Field(default_factory=list)
     """Occurrences (as the series planned them) that will not take place."""
+
+    @classmethod
+    def of_check_ins(
+        cls, plan_id: str, parties: Parties, cadence: UpdateCadence, check_ins: list[CheckIn]
+    ) -> CheckInSeries:
+        """The series whose occurrences are exactly these check-ins: a moved one overrides
+        its occurrence, a skipped one is an exception, so calendars change just that one."""
+        return cls(
+            plan_id=plan_id,
+            uid=f"coaching-plan-{plan_id}-check-ins@coachplan",
+            organizer=parties.manager,
+            attendees=[parties.manager, parties.team_member],
+            first_at=check_ins[0].occurrence_at or check_ins[0].due_at,
+            until=check_ins[-1].occurrence_at or check_ins[-1].due_at,
+            weekday=cadence.weekday,
+            interval_weeks=cadence.frequency.interval_weeks,
+            time_zone=cadence.time_zone,
+            moved=[
+                MovedCheckIn(occurrence_at=c.occurrence_at, at=c.due_at)
+                for c in check_ins
+                if c.occurrence_at is not None and c.status is not CheckInStatus.skipped
+            ],
+            skipped=[
+                c.occurrence_at or c.due_at for c in check_ins if c.status is CheckInStatus.skipped
+            ],
+        )
 
     def is_occurrence(self, moment: datetime) -> bool:
         """Whether the rule, from `first_at` on and ignoring `until`, starts a check-in then.

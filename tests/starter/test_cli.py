@@ -243,7 +243,7 @@ async def test_a_plan_from_co_authoring_to_cancelled_by_cli(cli: Cli) -> None:
         "--progress", "a1=in_progress", "--support", "s1=yes", "--feedback", "Good start",
     )  # fmt: skip
     assert early.code == 2, early
-    assert "error: refused: number: check-in 1 is not due until" in early.err
+    assert "error: refused: number: check-in 1 can be recorded from" in early.err
 
     cancelled = await cli("act", plan_id, "cancel", "--as", GRACE, "--reason", "Team change")
     assert cancelled.code == 0, cancelled

@@ -28,8 +28,8 @@ from coaching.actions import (
     SignPlan,
 )
 from coaching.connection import describe_execution
-from coaching.org import Parties, Person
-from coaching.plan import PlanContent
+from coaching.notices import NoticeKind
+from coaching.org import Person
 from coaching.status import Phase, PlanStatus
 from integrations import Integrations
 from integrations.local.calendar import IcsCalendar
@@ -37,16 +37,12 @@ from integrations.local.documents import LocalDocumentStore
 from integrations.local.mail import OutboxMailer
 from store.hr_queries import HrQueries, PlanHistory, Scope
 from store.plan_records import PlanRecords
+from tests.plan_examples import HR, MANAGER, MEMBER, PARTIES, SKIP, STRANGER, plan_content
 from workflows.coaching_plan import CoachingPlanWorkflow
 
-HISTORIES = Path(__file__).parent.parent / "histories"
+__all__ = ["HR", "MANAGER", "MEMBER", "PARTIES", "SKIP", "STRANGER", "plan_content"]
 
-MANAGER = Person(id="mia", name="Mia Manager", email="mia@example.com")
-MEMBER = Person(id="tom", name="Tom Member", email="tom@example.com")
-SKIP = Person(id="sara", name="Sara Skip", email="sara@example.com")
-HR = Person(id="hana", name="Hana HR", email="hana@example.com")
-STRANGER = "eve@example.com"
-PARTIES = Parties(manager=MANAGER, team_member=MEMBER, skip_level=SKIP, hr=[HR])
+HISTORIES = Path(__file__).parent.parent / "histories"
 
 
 def local_integrations(folder: Path, store: Engine) -> Integrations:
@@ -56,31 +52,6 @@ def local_integrations(folder: Path, store: Engine) -> Integrations:
         calendar=IcsCalendar(folder),
         mail=OutboxMailer(folder),
         records=PlanRecords(store),
-    )
-
-
-def plan_content(start: date) -> PlanContent:
-    return PlanContent.model_validate(
-        {
-            "development_area": "Stakeholder communication",
-            "current_state": "Project updates reach stakeholders late and without risks named.",
-            "goal": {
-                "specific": "Send a written weekly update to the product stakeholders",
-                "measure": "Weekly updates sent on time, with risks and decisions named",
-                "target": "4 of 4 weeks",
-                "achieve_by": (start + timedelta(days=28)).isoformat(),
-            },
-            "activities": [
-                {"description": "Draft an update template with the manager"},
-                {"description": "Shadow the lead's stakeholder review"},
-            ],
-            "timeline": {"start": start.isoformat()},
-            "support": [
-                {"kind": "meeting", "description": "Weekly 30-minute coaching 1:1"},
-                {"kind": "manager_assistance", "description": "Review of the first two updates"},
-            ],
-            "cadence": {"weekday": "thursday", "time": "10:00", "time_zone": "Europe/Berlin"},
-        }
     )
 
 
@@ -208,6 +179,14 @@ class RunningPlan:
             m
             for m in self.outbox()
             if person.email in str(m["To"]) and subject_part in str(m["Subject"])
+        ]
+
+    def notices_to(self, person: Person, kind: NoticeKind) -> list[EmailMessage]:
+        """The messages of one kind of notice to `person`: its kind is in the message id."""
+        return [
+            m
+            for m in self.outbox()
+            if person.email in str(m["To"]) and f"-{kind.value}-" in str(m["Message-ID"])
         ]
 
     async def keep_history(self, name: str) -> None:

@@ -204,7 +204,7 @@ async def test_active_refuses_wrong_person_phase_and_data(plan: RunningPlan) -> 
     await plan.activate()
     status = await plan.reaches(Phase.active)
     first = status.check_ins[0]
-    assert "is not due until" in await plan.refused(
+    assert "can be recorded from" in await plan.refused(
         Plan.record_check_in, check_in(MANAGER.email, 1)
     )
     await plan.advance_to(first.due_at + timedelta(minutes=1))

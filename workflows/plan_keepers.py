@@ -1,0 +1,73 @@
+"""The keepers beside a plan's story: HR's records and the operators' view follow every change.
+
+They run as two tasks inside `CoachingPlanWorkflow`, each waiting for the state it keeps to
+change, so no action has to remember to record itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.records import RecordActivities
+    from coaching.plan_state import PlanState
+    from coaching.visibility import NEXT_DEADLINE, PLAN_PHASE
+    from workflows.activity_calls import act
+
+
+class PlanKeepers:
+    def __init__(self, plan: PlanState) -> None:
+        self._plan = plan
+        self._revision = 0
+        self._recorded_state: Hashable = None
+        self._audited = (0, 0)
+        """How many events and refusals a stored record already carries."""
+        self._shown_to_operators: Hashable = None
+        self._tasks = [
+            asyncio.create_task(self._keep_records()),
+            asyncio.create_task(self._keep_visible()),
+        ]
+
+    async def finish(self) -> None:
+        """Once the last state is recorded and shown, the keepers stop."""
+        await workflow.wait_condition(self._kept_up)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _keep_records(self) -> None:
+        """Records each new state; while the database is down the activity retries, and the
+        record sent once it is back carries everything that changed meanwhile."""
+        plan = self._plan
+        while True:
+            await workflow.wait_condition(lambda: plan.record_state() != self._recorded_state)
+            state, audited = plan.record_state(), plan.audited()
+            self._revision += 1
+            await act(RecordActivities.record_plan, plan.record(self._revision, self._audited))
+            self._recorded_state, self._audited = state, audited
+
+    async def _keep_visible(self) -> None:
+        """Operators filter on these in the Temporal UI; an owed-nothing plan has no deadline."""
+        plan = self._plan
+        while True:
+            shown = plan.operator_view()
+            phase, deadline = shown
+            workflow.upsert_search_attributes(
+                [
+                    PLAN_PHASE.value_set(phase.value),
+                    NEXT_DEADLINE.value_set(deadline)
+                    if deadline is not None
+                    else NEXT_DEADLINE.value_unset(),
+                ]
+            )
+            self._shown_to_operators = shown
+            await workflow.wait_condition(lambda: plan.operator_view() != self._shown_to_operators)
+
+    def _kept_up(self) -> bool:
+        return (
+            self._recorded_state == self._plan.record_state()
+            and self._shown_to_operators == self._plan.operator_view()
+        )
