@@ -13,7 +13,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from coaching.org import Parties
-from coaching.plan import Role, StrictModel
+from coaching.plan import Role, StrictModel, TimeZoneName
 from coaching.status import Obligation, Outcome, Phase
 
 
@@ -67,6 +67,8 @@ class CheckInMoment(StrictModel):
     at: datetime
     previous_at: datetime | None = None
     """Where a moved check-in was before."""
+    time_zone: TimeZoneName | None = None
+    """The zone the check-in is agreed in (the cadence's); the team member's when None."""
 
 
 class Notice(StrictModel):

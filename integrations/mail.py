@@ -13,6 +13,8 @@ class OutgoingMessage(StrictModel):
     to: list[Person]
     subject: str
     text: str
+    html: str
+    """The same message as `text`, for mail clients that show HTML."""
 
 
 class Mailer(Protocol):

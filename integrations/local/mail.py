@@ -16,7 +16,8 @@ MESSAGE_ID_DOMAIN = "coachplan.invalid"
 
 
 class OutboxMailer:
-    """Writes `root/outbox/<message_id>.eml`, once per message id."""
+    """Writes `root/outbox/<message_id>.eml`, once per message id: a multipart/alternative
+    message, plain text first, so a client shows the richest part it can."""
 
     def __init__(self, root: Path, sender: str = DEFAULT_SENDER) -> None:
         self._folder = root / "outbox"
@@ -38,4 +39,5 @@ class OutboxMailer:
         email["Message-ID"] = f"<{message.message_id}@{MESSAGE_ID_DOMAIN}>"
         email["Date"] = format_datetime(datetime.now(UTC))
         email.set_content(message.text)
+        email.add_alternative(message.html, subtype="html")
         return email

@@ -20,12 +20,20 @@ HR = Person(id="hana", name="Hana HR", email="hana@example.com")
 
 def message(message_id: str = "abc123-001-milestone", text: str = "Signed.") -> OutgoingMessage:
     return OutgoingMessage(
-        message_id=message_id, to=[MANAGER, HR], subject="Plan signed", text=text
+        message_id=message_id,
+        to=[MANAGER, HR],
+        subject="Plan signed",
+        text=text,
+        html=f"<p>{text}</p>",
     )
 
 
 def parse(path: Path) -> EmailMessage:
     return cast(EmailMessage, BytesParser(policy=default).parsebytes(path.read_bytes()))
+
+
+def parts(sent: EmailMessage) -> list[tuple[str, str]]:
+    return [(part.get_content_type(), part.get_content()) for part in sent.iter_parts()]
 
 
 def test_a_message_is_an_eml_file_with_the_right_headers(tmp_path: Path) -> None:
@@ -42,7 +50,28 @@ def test_a_message_is_an_eml_file_with_the_right_headers(tmp_path: Path) -> None
     assert sent["Subject"] == "Plan signed"
     assert sent["Message-ID"] == "<abc123-001-milestone@coachplan.invalid>"
     assert sent["Date"] is not None
-    assert sent.get_content() == "Signed.\n"
+
+
+def test_a_message_carries_its_text_first_then_its_html(tmp_path: Path) -> None:
+    OutboxMailer(tmp_path).send(message())
+
+    sent = parse(tmp_path / "outbox" / "abc123-001-milestone.eml")
+    assert sent.get_content_type() == "multipart/alternative"
+    assert parts(sent) == [("text/plain", "Signed.\n"), ("text/html", "<p>Signed.</p>\n")]
+    body = sent.get_body(preferencelist=("html", "plain"))
+    assert body is not None
+    assert body.get_content_type() == "text/html"
+
+
+def test_names_that_need_quoting_or_encoding_stay_names(tmp_path: Path) -> None:
+    lena = Person(id="lena", name="Müller, Lena", email="lena@example.com")
+
+    OutboxMailer(tmp_path).send(message().model_copy(update={"to": [lena]}))
+
+    path = tmp_path / "outbox" / "abc123-001-milestone.eml"
+    assert path.read_bytes().isascii()
+    [address] = parse(path)["To"].addresses
+    assert (address.display_name, address.addr_spec) == ("Müller, Lena", "lena@example.com")
 
 
 def test_a_message_id_is_delivered_once(tmp_path: Path) -> None:
@@ -53,7 +82,7 @@ def test_a_message_id_is_delivered_once(tmp_path: Path) -> None:
 
     assert again == first
     [path] = (tmp_path / "outbox").iterdir()
-    assert parse(path).get_content() == "first\n"
+    assert parts(parse(path))[0] == ("text/plain", "first\n")
 
 
 def test_a_message_to_nobody_is_refused(tmp_path: Path) -> None:
