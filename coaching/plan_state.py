@@ -506,7 +506,12 @@ class PlanState:
         )
 
     def moment(self, check_in: CheckIn, previous_at: datetime | None = None) -> CheckInMoment:
-        return CheckInMoment(number=check_in.number, at=check_in.due_at, previous_at=previous_at)
+        return CheckInMoment(
+            number=check_in.number,
+            at=check_in.due_at,
+            previous_at=previous_at,
+            time_zone=self.version.content.cadence.time_zone,
+        )
 
     def result(self, message: str) -> ActionResult:
         """An accepted action's answer, for the person who took it."""
@@ -540,7 +545,8 @@ class PlanState:
         return self.phase, next_deadline(self.owed())
 
     def record_state(self) -> Hashable:
-        """Everything a record holds changes one of these (every action adds an event)."""
+        """Everything a record holds changes one of these (every action adds an event, and
+        the start date passing moves the deadline on)."""
         return (
             self.phase,
             self.outcome,
@@ -549,6 +555,7 @@ class PlanState:
             self.respond_by,
             self.review_due_at,
             self.schedule(),
+            self._check_ins_are_deadlines and next_deadline(self.owed()),
         )
 
     def audited(self) -> tuple[int, int]:

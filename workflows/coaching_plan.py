@@ -237,6 +237,7 @@ class CoachingPlanWorkflow:
         await self._notify(
             NoticeKind.review_due,
             [Role.manager],
+            ends_on=plan.version.content.timeline.end,
             closes_at=plan.review_due_at + plan.policy.review_closure_after,
         )
         extended_to = plan.extended_to

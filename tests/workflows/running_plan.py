@@ -229,6 +229,13 @@ class RunningPlan:
         await self.sign_by(MEMBER)
 
 
+def text_of(message: EmailMessage) -> str:
+    """The plain-text part a mail client shows."""
+    body = message.get_body(("plain",))
+    assert body is not None, "the message has no plain-text part"
+    return str(body.get_content())
+
+
 async def eventually(check: Callable[[], Awaitable[bool] | bool], seconds: float = 10) -> None:
     """Waits (in real time) for a workflow task that a timer or an update started to finish."""
     deadline = asyncio.get_running_loop().time() + seconds

@@ -36,8 +36,10 @@ async def test_a_check_in_without_notes_is_reminded_after_grace_then_missed(
     await plan.advance_to(first.due_at + timedelta(minutes=1))
     await eventually(lambda: _check_in_status_is(plan, 1, CheckInStatus.due))
     status = await plan.status()
-    assert [(o.role, o.action) for o in status.owed] == [(Role.manager, "record check-in 1")]
-    assert status.owed[0].due == first.due_at + policy.check_in_grace
+    assert [(o.role, o.action, o.due) for o in status.owed] == [
+        (Role.manager, "record check-in 1", first.due_at + policy.check_in_grace),
+        (Role.manager, "hold check-in 2", second.due_at),
+    ]
 
     await plan.expect_at(first.due_at + policy.check_in_grace, MANAGER, NO_NOTES)
     await eventually(lambda: _check_in_status_is(plan, 1, CheckInStatus.overdue))
@@ -78,7 +80,7 @@ async def test_recording_progress_makes_a_version_without_new_signatures(
     assert status.content.activities[0].status is ActivityStatus.done
     assert all(s.valid and s.version == signed for s in status.signatures)
     assert status.check_ins[0].status is CheckInStatus.recorded
-    assert status.owed == []
+    assert [o.action for o in status.owed] == ["hold check-in 2"]
 
     await plan.advance_to(first.due_at + policy.check_in_grace + timedelta(hours=1))
     await plan.settled()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from coaching.actions import ActivityDraft, MarkReady, ProposeActivities
+from coaching.notices import NoticeKind
 from coaching.plan import Role
 from coaching.policy import PlanPolicy
 from coaching.status import Phase
-from tests.workflows.running_plan import MANAGER, MEMBER, RunningPlan
+from tests.workflows.running_plan import MANAGER, MEMBER, RunningPlan, eventually
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
 
@@ -54,7 +55,7 @@ async def test_counter_proposals_make_versions_until_both_are_ready(plan: Runnin
     await plan.act(Plan.mark_ready, MarkReady(actor=MEMBER.email, version=3))
     status = await plan.reaches(Phase.signing)
     assert [v.number for v in status.versions] == [1, 2, 3]
-    await plan.received(MEMBER, "Please sign")
+    await eventually(lambda: bool(plan.notices_to(MEMBER, NoticeKind.signing_requested)))
 
 
 async def test_silence_in_co_authoring_brings_reminders_to_whoever_owes(

@@ -12,7 +12,7 @@ from coaching.actions import (
 from coaching.plan import Role
 from coaching.policy import PlanPolicy
 from coaching.status import Outcome, Phase
-from tests.workflows.running_plan import HR, MANAGER, MEMBER, SKIP, RunningPlan
+from tests.workflows.running_plan import HR, MANAGER, MEMBER, SKIP, RunningPlan, text_of
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
 
@@ -63,7 +63,7 @@ async def test_declining_tells_hr_and_reopens_co_authoring(plan: RunningPlan) ->
     status = await plan.reaches(Phase.co_authoring)
     assert all(not s.valid for s in status.signatures)
     [to_hr] = plan.mail_to(HR, "declined to sign")
-    assert "on-call weeks" in to_hr.get_content()
+    assert "on-call weeks" in text_of(to_hr)
     assert plan.mail_to(MEMBER, "declined") == []
 
     await plan.act(Plan.mark_ready, MarkReady(actor=MANAGER.email, version=1))

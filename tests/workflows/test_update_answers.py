@@ -24,6 +24,7 @@ from coaching.actions import (
     MarkReady,
     ProposeActivities,
 )
+from coaching.notices import NoticeKind
 from coaching.plan import Role
 from coaching.status import Outcome, Phase
 from integrations import Integrations
@@ -39,6 +40,7 @@ from tests.workflows.running_plan import (
     RunningPlan,
     eventually,
     local_integrations,
+    text_of,
 )
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
@@ -146,7 +148,7 @@ async def test_the_last_signature_makes_the_plan_active_at_once(
     await plan.settled()
     assert (plan.data_dir / "invites" / f"{plan.plan_id}.ics").exists()
     assert plan.mail_to(MEMBER, "ready to shape together") == []
-    assert plan.mail_to(MEMBER, "Please sign") == [], "nobody is asked for what they did"
+    assert plan.notices_to(MEMBER, NoticeKind.signing_requested) == [], "nobody is asked twice"
 
 
 async def test_the_team_member_proposes_as_soon_as_they_decline(
@@ -175,7 +177,7 @@ async def test_the_team_member_proposes_as_soon_as_they_decline(
     await plan.received(HR, "declined to sign")
     await plan.settled()
     [to_hr] = plan.mail_to(HR, "declined to sign")
-    assert "version 1: The dates clash with on-call." in to_hr.get_content()
+    assert "The dates clash with on-call." in text_of(to_hr)
     status = await plan.status()
     assert (status.phase, status.version, status.signatures[0].valid) == (
         Phase.signing,
