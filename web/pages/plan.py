@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -39,10 +40,10 @@ from starter.plan_client import ActionRefused
 from web.csrf import csrf_protected
 from web.errors import status_of
 from web.forms import field_errors, form_items, nest
-from web.identity import Context, PageViewer
+from web.identity import Context, PageViewer, Viewer
 from web.pages.plan_form import content_values, form_options
 from web.sign_in import take_flash
-from web.templating import label, render, when
+from web.templating import label, render, when_agreed
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protected)])
@@ -208,7 +209,7 @@ async def plan_page(
     compare: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     status = await context.plans.status(plan_id, viewer.email)
-    return await _page(request, viewer.email, context, status, compare=compare)
+    return await _page(request, viewer, context, status, compare=compare)
 
 
 @router.get("/plans/{plan_id}/diff", name="plan_diff")
@@ -231,7 +232,7 @@ async def act(
     status = await context.plans.status(plan_id, viewer.email)
     action = ACTIONS.get(name)
     if action is None:
-        return await _page(request, viewer.email, context, status, status_code=404)
+        return await _page(request, viewer, context, status, status_code=404)
     values = dict(form_items(await request.form()))
     try:
         data = action.prepare(nest(values.items()))
@@ -244,7 +245,7 @@ async def act(
         prefix = ("content",) if name == "revise" else ()
         return await _page(
             request,
-            viewer.email,
+            viewer,
             context,
             status,
             status_code=422,
@@ -257,7 +258,7 @@ async def act(
     except ActionRefused as error:
         return await _page(
             request,
-            viewer.email,
+            viewer,
             context,
             status,
             status_code=status_of(error),
@@ -279,8 +280,15 @@ def _revision(data: dict[str, Any], status: PlanStatus, actor: str) -> RevisePla
     return RevisePlan(actor=actor, content=content, summary=summary)
 
 
-def _check_in_option(check_in: CheckIn, zone: str) -> tuple[str, str]:
-    return str(check_in.number), f"Check-in {check_in.number}, {when(check_in.due_at, zone)}"
+def _check_in_time(status: PlanStatus, viewer: Viewer) -> Callable[[datetime], str]:
+    """A check-in's time for this viewer, beside the team member's time it was agreed in."""
+    member = status.parties.team_member
+    whose = "your agreed" if member.email == viewer.email else f"{member.name}'s"
+    return partial(when_agreed, zone=viewer.zone, agreed=status.content.cadence.zone, whose=whose)
+
+
+def _check_in_option(check_in: CheckIn, time: Callable[[datetime], str]) -> tuple[str, str]:
+    return str(check_in.number), f"Check-in {check_in.number}, {time(check_in.due_at)}"
 
 
 def _diff(status: PlanStatus, compare: int | None) -> dict[str, Any]:
@@ -294,7 +302,7 @@ def _diff(status: PlanStatus, compare: int | None) -> dict[str, Any]:
 
 async def _page(
     request: Request,
-    viewer: str,
+    viewer: Viewer,
     context: Context,
     status: PlanStatus,
     *,
@@ -305,12 +313,14 @@ async def _page(
     errors: dict[str, str] | None = None,
     refusal: str | None = None,
 ) -> Response:
-    roles = context.plans.roles_of(status, viewer)
+    roles = context.plans.roles_of(status, viewer.email)
     offered = available_actions(status, roles)
     review_form = (
-        await context.plans.review_form(status.plan_id, viewer) if "review" in offered else None
+        await context.plans.review_form(status.plan_id, viewer.email)
+        if "review" in offered
+        else None
     )
-    zone = status.content.cadence.time_zone
+    check_in_time = _check_in_time(status, viewer)
     started = [c for c in status.check_ins if c.status is not CheckInStatus.scheduled]
     revise_values = values if failed == "revise" and values else content_values(status.content)
     return render(
@@ -319,9 +329,9 @@ async def _page(
         status_code=status_code,
         status=status,
         roles=sorted(roles),
-        zone=zone,
-        recordable=[_check_in_option(c, zone) for c in started if c.recorded_at is None],
-        notable=[_check_in_option(c, zone) for c in started],
+        check_in_time=check_in_time,
+        recordable=[_check_in_option(c, check_in_time) for c in started if c.recorded_at is None],
+        notable=[_check_in_option(c, check_in_time) for c in started],
         actions={name: ACTIONS[name] for name in offered},
         failed=failed,
         action_values=values or {},
