@@ -5,9 +5,11 @@ member's local time it was agreed in, when the reader's zone is another."""
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from coaching.plan import UpdateCadence, Weekday
+from coaching.schedule import check_in_times
 from tests.web.browserless import (
     GRACE,
     KWAME,
@@ -106,3 +108,47 @@ async def tokens_are_shown_in(person: Person, zone: ZoneInfo, web: WebStack) -> 
     page = text_of(created.text)
     assert shown(token.created_at, zone) in page
     assert f"Time zone</dt><dd>{zone.key}" in page
+
+
+async def test_the_new_plan_form_lists_the_check_ins_in_the_readers_zone(
+    browser_for: Browserless,
+) -> None:
+    marcus = await browser_for.signed_in(MARCUS)
+    priya = await browser_for.signed_in(PRIYA)
+    start = date.today() + timedelta(days=7)
+    cadence = UpdateCadence(weekday=Weekday.thursday, time=time(10), time_zone=BERLIN.key)
+    first = check_in_times(cadence, start, start + timedelta(days=30))[0]
+
+    in_new_york = text_of((await marcus.get("/plans/new")).text)
+    in_berlin = text_of((await priya.get("/plans/new")).text)
+
+    assert f"{shown(first, NEW_YORK)} (10:00 in Europe/Berlin, the team member's time)" in (
+        in_new_york
+    )
+    assert f"<li>{shown(first, BERLIN)}</li>" in in_berlin
+    assert shown(first, NEW_YORK) not in in_berlin
+
+
+async def test_the_forms_check_ins_name_the_chosen_team_members_time(
+    browser_for: Browserless,
+) -> None:
+    """htmx asks for the list again as the manager changes the timeline or the cadence."""
+    marcus = await browser_for.signed_in(MARCUS)
+
+    fragment = await marcus.get(
+        "/plans/form-check-ins",
+        params={
+            "team_member": PRIYA,
+            "timeline.start": "2027-12-01",
+            "timeline.end": "2027-12-31",
+            "cadence.weekday": "tuesday",
+            "cadence.time": "10:00",
+            "cadence.time_zone": "Europe/Berlin",
+        },
+    )
+
+    assert fragment.status_code == 200
+    assert (
+        "Tue 7 Dec 2027, 04:00 America/New_York (10:00 in Europe/Berlin, Priya Raman's time)"
+        in text_of(fragment.text)
+    )

@@ -33,7 +33,9 @@ from coaching.actions import (
     SubmitReview,
 )
 from coaching.form import PlanForm
+from coaching.holidays import CompanyHolidays, HolidayClash
 from coaching.plan import ActivityStatus, Role
+from coaching.schedule import check_in_times
 from coaching.status import CheckIn, CheckInStatus, Phase, PlanStatus
 from coaching.version_diff import diff_contents
 from starter.plan_client import ActionRefused
@@ -41,7 +43,7 @@ from web.csrf import csrf_protected
 from web.errors import status_of
 from web.forms import field_errors, form_items, nest
 from web.identity import Context, PageViewer, Viewer
-from web.pages.plan_form import content_values, form_options
+from web.pages.plan_form import check_in_preview, content_values, form_options
 from web.sign_in import take_flash
 from web.templating import label, render, when_agreed
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
@@ -50,6 +52,8 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protected
 
 PlanId = Annotated[str, Path(pattern=r"^[a-z0-9]{6,32}$")]
 AUTHORS = {Role.manager, Role.team_member}
+PLANNED = frozenset({Phase.alignment, Phase.co_authoring, Phase.signing})
+"""Phases whose check-ins are planned by the cadence, not yet scheduled."""
 
 
 @dataclass(frozen=True)
@@ -291,6 +295,25 @@ def _check_in_option(check_in: CheckIn, time: Callable[[datetime], str]) -> tupl
     return str(check_in.number), f"Check-in {check_in.number}, {time(check_in.due_at)}"
 
 
+def _holiday_clashes(
+    status: PlanStatus, holidays: CompanyHolidays, now: datetime
+) -> list[HolidayClash]:
+    """The upcoming check-ins that fall on a company holiday. Before the plan is active its
+    check-ins are not scheduled yet: then those its cadence plans, as the workflow will."""
+    if status.phase.is_final:
+        return []
+    cadence = status.content.cadence
+    if status.phase in PLANNED:
+        timeline = status.content.timeline
+        planned = [t for t in check_in_times(cadence, timeline.start, timeline.end) if t > now]
+        upcoming = list(enumerate(planned, start=1))
+    else:
+        upcoming = [
+            (c.number, c.due_at) for c in status.check_ins if c.status is CheckInStatus.scheduled
+        ]
+    return holidays.clashes(upcoming, cadence.zone)
+
+
 def _diff(status: PlanStatus, compare: int | None) -> dict[str, Any]:
     """Version `compare` against the one before it (by default the newest)."""
     number = compare if compare is not None and 1 < compare <= status.version else status.version
@@ -330,6 +353,8 @@ async def _page(
         status=status,
         roles=sorted(roles),
         check_in_time=check_in_time,
+        holiday_clashes=_holiday_clashes(status, context.holidays, context.now()),
+        planned_check_ins=status.phase in PLANNED,
         recordable=[_check_in_option(c, check_in_time) for c in started if c.recorded_at is None],
         notable=[_check_in_option(c, check_in_time) for c in started],
         actions={name: ACTIONS[name] for name in offered},
@@ -343,5 +368,14 @@ async def _page(
         outcomes=[(o.value, label(o)) for o in ReviewOutcome],
         activity_statuses=[(s.value, label(s)) for s in ActivityStatus],
         revise=form_options(revise_values, (errors or {}) if failed == "revise" else {}),
+        preview=check_in_preview(
+            revise_values,
+            date.today(),
+            context.holidays,
+            viewer.zone,
+            f"{status.parties.team_member.name}'s",
+        )
+        if "revise" in offered
+        else None,
         **_diff(status, compare),
     )
