@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -142,9 +141,8 @@ class Settings(BaseModel):
             )
         return self
 
-    @cached_property
     def company_holidays(self) -> CompanyHolidays:
-        """The holidays themselves; the .ics file is read on first use in each process."""
+        """The holidays themselves. Each call reads the .ics file again: keep the result."""
         return CompanyHolidays.parse(self.holidays) if self.holidays else CompanyHolidays()
 
     @property

@@ -134,7 +134,7 @@ def test_an_unusable_database_url_names_the_variable(url: str, message: str) -> 
 
 
 def test_no_holidays_by_default() -> None:
-    assert Settings.from_env({}).company_holidays == CompanyHolidays()
+    assert Settings.from_env({}).company_holidays() == CompanyHolidays()
 
 
 def test_holidays_as_dates_or_a_calendar_file(tmp_path: Path) -> None:
@@ -148,8 +148,8 @@ def test_holidays_as_dates_or_a_calendar_file(tmp_path: Path) -> None:
     dates = Settings.from_env({"COACHPLAN_HOLIDAYS": "2026-12-24,2026-12-31"})
     from_file = Settings.from_env({"COACHPLAN_HOLIDAYS": str(calendar)})
 
-    assert set(dates.company_holidays.days) == {date(2026, 12, 24), date(2026, 12, 31)}
-    assert from_file.company_holidays.name_of(date(2026, 12, 24)) == "Christmas Eve"
+    assert set(dates.company_holidays().days) == {date(2026, 12, 24), date(2026, 12, 31)}
+    assert from_file.company_holidays().name_of(date(2026, 12, 24)) == "Christmas Eve"
     assert Settings.from_env(from_file.as_env()) == from_file, "a child process reads the file"
 
 
