@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from coaching.holidays import CompanyHolidays
 from coaching.policy import PlanPolicy
 from coaching.validation import describe
 from store.database import database_url
@@ -40,6 +41,7 @@ ENV_VARS: dict[str, str] = {
     "oidc_client_secret": "COACHPLAN_OIDC_CLIENT_SECRET",
     "oidc_allowed_domain": "COACHPLAN_OIDC_ALLOWED_DOMAIN",
     "session_hours": "COACHPLAN_SESSION_HOURS",
+    "holidays": "COACHPLAN_HOLIDAYS",
 }
 """Which environment variable sets which field; errors name the variable, not the field."""
 
@@ -73,6 +75,13 @@ def _usable_database(url: str | None) -> str | None:
     if url is not None:
         database_url(url)
     return url
+
+
+def _readable_holidays(source: str | None) -> str | None:
+    """Read once here, so that a bad date or an unreadable file stops the start."""
+    if source is not None:
+        CompanyHolidays.parse(source)
+    return source
 
 
 class SettingsError(ValueError):
@@ -109,6 +118,10 @@ class Settings(BaseModel):
     oidc_allowed_domain: str | None = None
     """Only emails of this domain may sign in (for example example.com)."""
     session_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 12
+    holidays: Annotated[str | None, AfterValidator(_readable_holidays)] = None
+    """Company holidays, on which pages warn about a check-in: comma-separated ISO dates
+    (2026-12-24,2026-12-25), or the path of an .ics file whose all-day events are the holidays
+    (each day of a multi-day event counts; events with a time of day do not)."""
 
     @model_validator(mode="after")
     def _production_is_complete(self) -> Self:
@@ -127,6 +140,10 @@ class Settings(BaseModel):
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return self
+
+    def company_holidays(self) -> CompanyHolidays:
+        """The holidays themselves. Each call reads the .ics file again: keep the result."""
+        return CompanyHolidays.parse(self.holidays) if self.holidays else CompanyHolidays()
 
     @property
     def development_sign_in(self) -> bool:

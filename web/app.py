@@ -44,6 +44,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
             plans=PlanClient(temporal, settings, desk.directory, HrQueries(desk.engine)),
             desk=desk,
             tokens=ApiTokens(desk.engine),
+            holidays=settings.company_holidays(),
         )
 
     @asynccontextmanager

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from fastapi import Request
 
+from coaching.holidays import CompanyHolidays
 from coaching.org import OrgDirectory
 from coaching.settings import Settings
 from starter.hr_desk import HrDesk
@@ -21,6 +22,7 @@ class WebContext:
     plans: PlanClient
     desk: HrDesk
     tokens: ApiTokens
+    holidays: CompanyHolidays
 
     @staticmethod
     def now() -> datetime:

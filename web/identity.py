@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -27,6 +28,8 @@ BEARER = "bearer "
 class Viewer:
     person: DirectoryEntry
     via: SignedInVia
+    zone: ZoneInfo
+    """Where the person works (or the company's zone): every time on their pages is in it."""
 
     @property
     def email(self) -> str:
@@ -68,7 +71,7 @@ def session_viewer(request: Request, context: WebContext) -> Viewer | None:
     except DirectoryError:
         request.session.clear()
         return None
-    return Viewer(person=person, via=via)
+    return _viewer(context, person, via)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -104,9 +107,13 @@ async def api_viewer(
     if person_id is None:
         raise NotSignedIn
     try:
-        return Viewer(person=context.directory.by_id(person_id), via="token")
+        return _viewer(context, context.directory.by_id(person_id), "token")
     except DirectoryError:
         raise NotSignedIn from None
+
+
+def _viewer(context: WebContext, person: DirectoryEntry, via: SignedInVia) -> Viewer:
+    return Viewer(person=person, via=via, zone=context.directory.public(person).zone)
 
 
 PageViewer = Annotated[Viewer, Depends(page_viewer)]

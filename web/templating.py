@@ -43,16 +43,42 @@ LABELS: dict[str, str] = {
 """Phases, roles and outcomes in people's words; anything else reads with spaces."""
 
 
-def when(moment: datetime | None, zone: str = "UTC") -> str:
-    """`Thu 3 Dec 2026, 10:00 CET`: always with the zone named."""
+def when(moment: datetime | None, zone: ZoneInfo) -> str:
+    """`Thu 3 Dec 2026, 10:00 Europe/Berlin`: always with the zone named. A time without an
+    offset (SQLite keeps none) is UTC, as everything stored is."""
     if moment is None:
         return "no deadline"
-    local = moment.astimezone(ZoneInfo(zone)) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {zone.key}"
+
+
+def when_agreed(moment: datetime, zone: ZoneInfo, agreed: ZoneInfo, whose: str) -> str:
+    """A check-in in the viewer's zone and, where that is not the zone it was agreed in,
+    also at the agreed local time: `Tue 8 Dec 2026, 04:00 America/New_York (10:00 in
+    Europe/Berlin, Lena Hoffmann's time)`. The other zone's day is named when it differs."""
+    shown = when(moment, zone)
+    if agreed.key == zone.key:
+        return shown
+    here, there = moment.astimezone(zone), moment.astimezone(agreed)
+    local = f"{there:%H:%M}"
+    if there.date() != here.date():
+        local = f"{there:%a} {there.day} {there:%b}, {local}"
+    return f"{shown} ({local} in {agreed.key}, {whose} time)"
+
+
+@pass_context
+def _when_for_viewer(context: Context, moment: datetime | None) -> str:
+    """As a filter, in the zone of whoever is signed in."""
+    return when(moment, context["zone"])
 
 
 def day(value: date | None) -> str:
     return "" if value is None else f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def long_day(value: date) -> str:
+    """`Thursday 24 December`: how a warning names a day."""
+    return f"{value:%A} {value.day} {value:%B}"
 
 
 def label(value: object) -> str:
@@ -70,18 +96,25 @@ def person_name(context: Context, who: str) -> str:
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES, context_processors=[_page_context])
     templates.env.filters.update(
-        when=when, day=day, label=label, name=person_name, field=as_people_count
+        when=_when_for_viewer,
+        day=day,
+        long_day=long_day,
+        label=label,
+        name=person_name,
+        field=as_people_count,
     )
     templates.env.globals.update(Phase=Phase, Role=Role, day=day)
     return templates
 
 
 def _page_context(request: Request) -> dict[str, Any]:
-    """What every page shows: who is signed in, the CSRF token, and development mode."""
+    """What every page shows: who is signed in, in which zone, the CSRF token, and development
+    mode. Nobody signed in sees the company's zone."""
     context: WebContext = request.app.state.context
     viewer = session_viewer(request, context)
     return {
         "viewer": viewer,
+        "zone": viewer.zone if viewer else ZoneInfo(context.directory.time_zone),
         "is_manager": viewer is not None and bool(context.directory.reports_of(viewer.email)),
         "csrf_token": csrf_token(request),
         "development": context.settings.development_sign_in,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from coaching.holidays import CompanyHolidays
 from coaching.policy import PlanPolicy
 from coaching.settings import Settings, SettingsError
 
@@ -129,3 +131,44 @@ def test_an_unusable_database_url_names_the_variable(url: str, message: str) -> 
         Settings.from_env({"DATABASE_URL": url})
 
     assert str(raised.value).startswith(message)
+
+
+def test_no_holidays_by_default() -> None:
+    assert Settings.from_env({}).company_holidays() == CompanyHolidays()
+
+
+def test_holidays_as_dates_or_a_calendar_file(tmp_path: Path) -> None:
+    calendar = tmp_path / "holidays.ics"
+    calendar.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:1@example.com\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20261224\r\n"
+        "SUMMARY:Christmas Eve\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+    dates = Settings.from_env({"COACHPLAN_HOLIDAYS": "2026-12-24,2026-12-31"})
+    from_file = Settings.from_env({"COACHPLAN_HOLIDAYS": str(calendar)})
+
+    assert set(dates.company_holidays().days) == {date(2026, 12, 24), date(2026, 12, 31)}
+    assert from_file.company_holidays().name_of(date(2026, 12, 24)) == "Christmas Eve"
+    assert Settings.from_env(from_file.as_env()) == from_file, "a child process reads the file"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "2026-12-24,24.12.2026",
+            "COACHPLAN_HOLIDAYS: '24.12.2026' is not a date (YYYY-MM-DD); for a calendar, give "
+            "the path of an .ics file",
+        ),
+        (
+            "/nonexistent/holidays.ics",
+            "COACHPLAN_HOLIDAYS: cannot read /nonexistent/holidays.ics: No such file or directory",
+        ),
+    ],
+)
+def test_unusable_holidays_name_the_variable(value: str, message: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"COACHPLAN_HOLIDAYS": value})
+
+    assert str(raised.value) == message

@@ -14,8 +14,8 @@ from coaching.org import DirectoryError
 from starter.plan_client import OpenPlanExists, PlanError
 from web.csrf import csrf_protected
 from web.forms import field_errors, form_items, nest
-from web.identity import Context, PageViewer
-from web.pages.plan_form import form_options, new_plan_values
+from web.identity import Context, PageViewer, Viewer
+from web.pages.plan_form import CheckInPreview, check_in_preview, form_options, new_plan_values
 from web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protected)])
@@ -23,7 +23,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protected
 
 @router.get("/plans/new")
 async def new_plan_page(request: Request, viewer: PageViewer, context: Context) -> Response:
-    return _form(request, viewer.email, context, new_plan_values(date.today()), {})
+    return _form(request, viewer, context, new_plan_values(date.today()), {})
 
 
 @router.post("/plans/new")
@@ -33,13 +33,13 @@ async def start_plan(request: Request, viewer: PageViewer, context: Context) -> 
         form = PlanForm.model_validate(nest(values.items()))
         started = await context.plans.start(form, viewer.email, date.today())
     except ValidationError as error:
-        return _form(request, viewer.email, context, values, field_errors(error), 422)
+        return _form(request, viewer, context, values, field_errors(error), 422)
     except OpenPlanExists as error:
         request.session["flash"] = f"{error} This is that plan."
         return RedirectResponse(f"/plans/{error.plan_id}", status_code=303)
     except PlanError as error:
         field, rule = error.about(PlanForm.model_fields) or ("", str(error))
-        return _form(request, viewer.email, context, values, {field: rule}, 422)
+        return _form(request, viewer, context, values, {field: rule}, 422)
     request.session["flash"] = (
         f"Plan started for {started.parties.team_member.name}. "
         f"{started.parties.skip_level.name} is asked to align on it first."
@@ -61,14 +61,32 @@ async def form_row(
     )
 
 
+@router.get("/plans/form-check-ins")
+async def form_check_ins(request: Request, viewer: PageViewer, context: Context) -> Response:
+    """The check-ins of the timeline and cadence being typed, and those on a holiday (htmx)."""
+    values = dict(request.query_params)
+    return render(request, "_check_in_preview.html.j2", preview=_preview(values, viewer, context))
+
+
+def _preview(values: dict[str, str], viewer: Viewer, context: Context) -> CheckInPreview | None:
+    try:
+        member = context.directory.by_email(values.get("team_member", ""))
+    except DirectoryError:
+        whose = "the team member's"
+    else:
+        whose = f"{member.name}'s"
+    return check_in_preview(values, date.today(), context.holidays, viewer.zone, whose)
+
+
 def _form(
     request: Request,
-    manager: str,
+    viewer: Viewer,
     context: Context,
     values: dict[str, str],
     errors: dict[str, str],
     status_code: int = 200,
 ) -> Response:
+    manager = viewer.email
     try:
         reports = context.directory.reports_of(manager)
         boss = context.directory.by_email(manager).manager
@@ -82,5 +100,6 @@ def _form(
         reports=[("", "Choose…")] + [(p.email, f"{p.name}, {p.title}") for p in reports],
         has_reports=bool(reports),
         skip_level_name=skip_level,
+        preview=_preview(values, viewer, context),
         **form_options(values, errors),
     )

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -32,23 +33,27 @@ from coaching.actions import (
     SubmitReview,
 )
 from coaching.form import PlanForm
+from coaching.holidays import CompanyHolidays, HolidayClash
 from coaching.plan import ActivityStatus, Role
+from coaching.schedule import check_in_times
 from coaching.status import CheckIn, CheckInStatus, Phase, PlanStatus
 from coaching.version_diff import diff_contents
 from starter.plan_client import ActionRefused
 from web.csrf import csrf_protected
 from web.errors import status_of
 from web.forms import field_errors, form_items, nest
-from web.identity import Context, PageViewer
-from web.pages.plan_form import content_values, form_options
+from web.identity import Context, PageViewer, Viewer
+from web.pages.plan_form import check_in_preview, content_values, form_options
 from web.sign_in import take_flash
-from web.templating import label, render, when
+from web.templating import label, render, when_agreed
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protected)])
 
 PlanId = Annotated[str, Path(pattern=r"^[a-z0-9]{6,32}$")]
 AUTHORS = {Role.manager, Role.team_member}
+PLANNED = frozenset({Phase.alignment, Phase.co_authoring, Phase.signing})
+"""Phases whose check-ins are planned by the cadence, not yet scheduled."""
 
 
 @dataclass(frozen=True)
@@ -208,7 +213,7 @@ async def plan_page(
     compare: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     status = await context.plans.status(plan_id, viewer.email)
-    return await _page(request, viewer.email, context, status, compare=compare)
+    return await _page(request, viewer, context, status, compare=compare)
 
 
 @router.get("/plans/{plan_id}/diff", name="plan_diff")
@@ -231,7 +236,7 @@ async def act(
     status = await context.plans.status(plan_id, viewer.email)
     action = ACTIONS.get(name)
     if action is None:
-        return await _page(request, viewer.email, context, status, status_code=404)
+        return await _page(request, viewer, context, status, status_code=404)
     values = dict(form_items(await request.form()))
     try:
         data = action.prepare(nest(values.items()))
@@ -244,7 +249,7 @@ async def act(
         prefix = ("content",) if name == "revise" else ()
         return await _page(
             request,
-            viewer.email,
+            viewer,
             context,
             status,
             status_code=422,
@@ -257,7 +262,7 @@ async def act(
     except ActionRefused as error:
         return await _page(
             request,
-            viewer.email,
+            viewer,
             context,
             status,
             status_code=status_of(error),
@@ -279,8 +284,34 @@ def _revision(data: dict[str, Any], status: PlanStatus, actor: str) -> RevisePla
     return RevisePlan(actor=actor, content=content, summary=summary)
 
 
-def _check_in_option(check_in: CheckIn, zone: str) -> tuple[str, str]:
-    return str(check_in.number), f"Check-in {check_in.number}, {when(check_in.due_at, zone)}"
+def _check_in_time(status: PlanStatus, viewer: Viewer) -> Callable[[datetime], str]:
+    """A check-in's time for this viewer, beside the team member's time it was agreed in."""
+    member = status.parties.team_member
+    whose = "your agreed" if member.email == viewer.email else f"{member.name}'s"
+    return partial(when_agreed, zone=viewer.zone, agreed=status.content.cadence.zone, whose=whose)
+
+
+def _check_in_option(check_in: CheckIn, time: Callable[[datetime], str]) -> tuple[str, str]:
+    return str(check_in.number), f"Check-in {check_in.number}, {time(check_in.due_at)}"
+
+
+def _holiday_clashes(
+    status: PlanStatus, holidays: CompanyHolidays, now: datetime
+) -> list[HolidayClash]:
+    """The upcoming check-ins that fall on a company holiday. Before the plan is active its
+    check-ins are not scheduled yet: then those its cadence plans, as the workflow will."""
+    if status.phase.is_final:
+        return []
+    cadence = status.content.cadence
+    if status.phase in PLANNED:
+        timeline = status.content.timeline
+        planned = [t for t in check_in_times(cadence, timeline.start, timeline.end) if t > now]
+        upcoming = list(enumerate(planned, start=1))
+    else:
+        upcoming = [
+            (c.number, c.due_at) for c in status.check_ins if c.status is CheckInStatus.scheduled
+        ]
+    return holidays.clashes(upcoming, cadence.zone)
 
 
 def _diff(status: PlanStatus, compare: int | None) -> dict[str, Any]:
@@ -294,7 +325,7 @@ def _diff(status: PlanStatus, compare: int | None) -> dict[str, Any]:
 
 async def _page(
     request: Request,
-    viewer: str,
+    viewer: Viewer,
     context: Context,
     status: PlanStatus,
     *,
@@ -305,12 +336,14 @@ async def _page(
     errors: dict[str, str] | None = None,
     refusal: str | None = None,
 ) -> Response:
-    roles = context.plans.roles_of(status, viewer)
+    roles = context.plans.roles_of(status, viewer.email)
     offered = available_actions(status, roles)
     review_form = (
-        await context.plans.review_form(status.plan_id, viewer) if "review" in offered else None
+        await context.plans.review_form(status.plan_id, viewer.email)
+        if "review" in offered
+        else None
     )
-    zone = status.content.cadence.time_zone
+    check_in_time = _check_in_time(status, viewer)
     started = [c for c in status.check_ins if c.status is not CheckInStatus.scheduled]
     revise_values = values if failed == "revise" and values else content_values(status.content)
     return render(
@@ -319,9 +352,11 @@ async def _page(
         status_code=status_code,
         status=status,
         roles=sorted(roles),
-        zone=zone,
-        recordable=[_check_in_option(c, zone) for c in started if c.recorded_at is None],
-        notable=[_check_in_option(c, zone) for c in started],
+        check_in_time=check_in_time,
+        holiday_clashes=_holiday_clashes(status, context.holidays, context.now()),
+        planned_check_ins=status.phase in PLANNED,
+        recordable=[_check_in_option(c, check_in_time) for c in started if c.recorded_at is None],
+        notable=[_check_in_option(c, check_in_time) for c in started],
         actions={name: ACTIONS[name] for name in offered},
         failed=failed,
         action_values=values or {},
@@ -333,5 +368,14 @@ async def _page(
         outcomes=[(o.value, label(o)) for o in ReviewOutcome],
         activity_statuses=[(s.value, label(s)) for s in ActivityStatus],
         revise=form_options(revise_values, (errors or {}) if failed == "revise" else {}),
+        preview=check_in_preview(
+            revise_values,
+            date.today(),
+            context.holidays,
+            viewer.zone,
+            f"{status.parties.team_member.name}'s",
+        )
+        if "revise" in offered
+        else None,
         **_diff(status, compare),
     )

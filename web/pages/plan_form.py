@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
-from coaching.form import ALIGNMENT_DAYS
-from coaching.plan import CadenceFrequency, PlanContent, SupportKind, Weekday
-from web.forms import flatten
-from web.templating import label
+from pydantic import ValidationError
+
+from coaching.form import ALIGNMENT_DAYS, TimelineForm
+from coaching.holidays import CompanyHolidays, HolidayClash
+from coaching.plan import (
+    CadenceFrequency,
+    PlanContent,
+    SupportKind,
+    Timeline,
+    UpdateCadence,
+    Weekday,
+)
+from coaching.schedule import check_in_times
+from web.forms import flatten, nest
+from web.templating import label, when_agreed
 
 SPARE_ROWS = 2
 TIME_ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
@@ -59,3 +72,36 @@ def content_values(content: PlanContent) -> dict[str, str]:
 def _rows(values: dict[str, str], kind: str, minimum: int) -> int:
     used = {name.split(".")[1] for name in values if name.startswith(f"{kind}.")}
     return max(minimum, len(used) + SPARE_ROWS)
+
+
+@dataclass(frozen=True)
+class CheckInPreview:
+    """The check-ins the form's timeline and cadence make, before a plan exists."""
+
+    check_ins: list[str]
+    clashes: list[HolidayClash]
+    """Those on a company holiday: the manager can pick another weekday or time."""
+
+
+def check_in_preview(
+    values: dict[str, str],
+    today: date,
+    holidays: CompanyHolidays,
+    zone: ZoneInfo,
+    whose: str,
+) -> CheckInPreview | None:
+    """None while the timeline or the cadence is not valid (submitting says why)."""
+    nested = nest(values.items())
+    try:
+        written = TimelineForm.model_validate(nested.get("timeline", {}))
+        start = written.start or today + timedelta(days=ALIGNMENT_DAYS)
+        timeline = Timeline.model_validate({"start": start, "end": written.end})
+        cadence = UpdateCadence.model_validate(nested.get("cadence", {}))
+    except ValidationError:
+        return None
+    times = check_in_times(cadence, timeline.start, timeline.end)
+    time = partial(when_agreed, zone=zone, agreed=cadence.zone, whose=whose)
+    return CheckInPreview(
+        check_ins=[time(moment) for moment in times],
+        clashes=holidays.clashes(enumerate(times, start=1), cadence.zone),
+    )
