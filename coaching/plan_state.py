@@ -10,7 +10,7 @@ workflow's clock in the workflow), so the rules stay deterministic.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -235,7 +235,7 @@ class PlanState:
         before = self.check_in(action.number)
         self._replace_check_in(
             action.number,
-            due_at=action.to,
+            due_at=action.to.astimezone(UTC),
             occurrence_at=before.occurrence_at or before.due_at,
             moved_because=action.reason,
         )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import email as email_parser
 import re
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from coaching.actions import plan_id_for, workflow_id_for
 from coaching.connection import describe_execution
 from coaching.form import PlanForm
+from coaching.notices import NoticeKind
 from coaching.settings import Settings
 from coaching.status import PlanStatus
 from integrations import build_integrations
@@ -72,6 +76,16 @@ class WebStack:
                     continue
                 raise
             found.append(plan_id)
+        return found
+
+    def notices_to(self, email: str, kind: NoticeKind) -> list[EmailMessage]:
+        """The messages of one kind of notice to `email`: its kind is in the message id."""
+        found = []
+        for path in sorted((self.settings.data_dir / "outbox").glob("*.eml")):
+            message = email_parser.message_from_bytes(path.read_bytes(), policy=policy.default)
+            assert isinstance(message, EmailMessage)
+            if email in str(message["To"]) and f"-{kind.value}-" in str(message["Message-ID"]):
+                found.append(message)
         return found
 
     def stored_plans_of(self, team_member_id: str) -> list[PlanListing]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import partial
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coaching.actions import (
     SIGNING_INTENT,
@@ -24,17 +25,19 @@ from coaching.actions import (
     DeclineToSign,
     ExtendPlan,
     MarkReady,
+    MoveCheckIn,
     ProposeActivities,
     RecordCheckIn,
     RequestChanges,
     ReviewOutcome,
     RevisePlan,
     SignPlan,
+    SkipCheckIn,
     SubmitReview,
 )
 from coaching.form import PlanForm
 from coaching.holidays import CompanyHolidays, HolidayClash
-from coaching.plan import ActivityStatus, Role
+from coaching.plan import ActivityStatus, Role, TimeZoneName
 from coaching.schedule import check_in_times
 from coaching.status import CheckIn, CheckInStatus, Phase, PlanStatus
 from coaching.version_diff import diff_contents
@@ -53,6 +56,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protected
 PlanId = Annotated[str, Path(pattern=r"^[a-z0-9]{6,32}$")]
 AUTHORS = {Role.manager, Role.team_member}
 PLANNED = frozenset({Phase.alignment, Phase.co_authoring, Phase.signing})
+SKIPPABLE = frozenset({CheckInStatus.scheduled, CheckInStatus.due, CheckInStatus.overdue})
 """Phases whose check-ins are planned by the cadence, not yet scheduled."""
 
 
@@ -73,6 +77,26 @@ def _propose(data: dict[str, Any]) -> dict[str, Any]:
     """Existing rows keep their id; a ticked "drop" leaves the row out; new rows have none."""
     rows = [row for row in data.get("activities", []) if row.pop("drop", "") != "on"]
     return {**data, "activities": rows}
+
+
+class CheckInMoveForm(BaseModel):
+    """A check-in's new day and time, as the team member lives them (the check-ins' zone)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: int
+    day: date
+    time: time
+    time_zone: TimeZoneName
+    reason: str
+
+    def action_fields(self) -> dict[str, Any]:
+        moment = datetime.combine(self.day, self.time, ZoneInfo(self.time_zone))
+        return {"number": self.number, "to": moment, "reason": self.reason}
+
+
+def _move(data: dict[str, Any]) -> dict[str, Any]:
+    return CheckInMoveForm.model_validate(data).action_fields()
 
 
 def _sign(data: dict[str, Any]) -> dict[str, Any]:
@@ -139,6 +163,21 @@ ACTIONS: dict[str, PlanAction] = {  # in page order: what moves the plan on come
         frozenset({Role.manager}),
         frozenset({Phase.active, Phase.review}),
     ),
+    "move-check-in": PlanAction(
+        "Move a check-in",
+        Plan.move_check_in,
+        MoveCheckIn,
+        frozenset({Role.manager}),
+        frozenset({Phase.active}),
+        _move,
+    ),
+    "skip-check-in": PlanAction(
+        "Skip a check-in",
+        Plan.skip_check_in,
+        SkipCheckIn,
+        frozenset({Role.manager}),
+        frozenset({Phase.active}),
+    ),
     "note": PlanAction(
         "Add your note to a check-in",
         Plan.add_check_in_note,
@@ -177,10 +216,10 @@ ACTIONS: dict[str, PlanAction] = {  # in page order: what moves the plan on come
 }
 
 
-def available_actions(status: PlanStatus, roles: set[Role]) -> list[str]:
+def available_actions(status: PlanStatus, roles: set[Role], now: datetime) -> list[str]:
     """What to offer this person now; a hint for the page, the workflow decides."""
     signed = {s.role for s in status.signatures if s.valid and s.version == status.version}
-    open_check_ins = [c for c in status.check_ins if c.status is not CheckInStatus.scheduled]
+    open_check_ins = _recordable(status, now)
     review = status.review
     conditions = {
         "approve": not _changes_requested(status),
@@ -188,6 +227,8 @@ def available_actions(status: PlanStatus, roles: set[Role]) -> list[str]:
         "ready": bool(roles & AUTHORS - set(status.ready)),
         "sign": bool(roles & AUTHORS - signed),
         "check-in": review is None and any(c.recorded_at is None for c in open_check_ins),
+        "move-check-in": any(c.status is CheckInStatus.scheduled for c in status.check_ins),
+        "skip-check-in": any(c.status in SKIPPABLE for c in status.check_ins),
         "note": bool(open_check_ins),
         "review": review is None,
         "extend": review is None and status.extended_to is None,
@@ -197,6 +238,21 @@ def available_actions(status: PlanStatus, roles: set[Role]) -> list[str]:
         name
         for name, action in ACTIONS.items()
         if status.phase in action.phases and roles & action.roles and conditions.get(name, True)
+    ]
+
+
+def _recordable(status: PlanStatus, now: datetime) -> list[CheckIn]:
+    """Check-ins whose day has begun where the team member lives, and not skipped: the
+    manager may record them (the workflow has the last word)."""
+    zone = status.content.cadence.zone
+    return [
+        c
+        for c in status.check_ins
+        if c.status is not CheckInStatus.skipped
+        and (
+            c.status is not CheckInStatus.scheduled
+            or now.astimezone(zone).date() >= c.due_at.astimezone(zone).date()
+        )
     ]
 
 
@@ -337,7 +393,8 @@ async def _page(
     refusal: str | None = None,
 ) -> Response:
     roles = context.plans.roles_of(status, viewer.email)
-    offered = available_actions(status, roles)
+    now = context.now()
+    offered = available_actions(status, roles, now)
     review_form = (
         await context.plans.review_form(status.plan_id, viewer.email)
         if "review" in offered
@@ -345,6 +402,7 @@ async def _page(
     )
     check_in_time = _check_in_time(status, viewer)
     started = [c for c in status.check_ins if c.status is not CheckInStatus.scheduled]
+    scheduled = [c for c in status.check_ins if c.status is CheckInStatus.scheduled]
     revise_values = values if failed == "revise" and values else content_values(status.content)
     return render(
         request,
@@ -353,9 +411,17 @@ async def _page(
         status=status,
         roles=sorted(roles),
         check_in_time=check_in_time,
-        holiday_clashes=_holiday_clashes(status, context.holidays, context.now()),
+        holiday_clashes=_holiday_clashes(status, context.holidays, now),
         planned_check_ins=status.phase in PLANNED,
-        recordable=[_check_in_option(c, check_in_time) for c in started if c.recorded_at is None],
+        recordable=[
+            _check_in_option(c, check_in_time)
+            for c in _recordable(status, now)
+            if c.recorded_at is None
+        ],
+        movable=[_check_in_option(c, check_in_time) for c in scheduled],
+        skippable=[
+            _check_in_option(c, check_in_time) for c in status.check_ins if c.status in SKIPPABLE
+        ],
         notable=[_check_in_option(c, check_in_time) for c in started],
         actions={name: ACTIONS[name] for name in offered},
         failed=failed,
