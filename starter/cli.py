@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+import yaml
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
@@ -43,10 +44,11 @@ from coaching.form import PlanForm
 from coaching.plan import ActivityStatus
 from coaching.settings import Settings, SettingsError
 from coaching.status import Outcome, Phase, PlanStatus
-from coaching.validation import explain
+from coaching.validation import describe, explain
 from starter.display import show_plan_list, show_review_form, show_status, show_summary
 from starter.hr_desk import HrDesk, HrFilters
 from starter.hr_display import show_history, show_hr_plans, show_overdue
+from starter.local_stack import EXAMPLE_FORM
 from starter.plan_client import (
     DatabaseUnavailable,
     PlanClient,
@@ -138,12 +140,40 @@ def run(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:
 
 
 def load_form(path: Path) -> PlanForm:
-    if not path.is_file():
-        fail(f"form: {path} does not exist")
+    """A file that cannot be a form is refused in one line naming it; a form that breaks a
+    rule, in one line per rule naming the field."""
+    if path.is_dir():
+        fail(f"form: {path} is a directory, not a form file (YAML, like {EXAMPLE_FORM})")
     try:
-        return PlanForm.load(path)
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        fail(f"form: {path} does not exist")
+    except OSError as error:
+        fail(f"form: {path} cannot be read: {error.strerror}")
+    except UnicodeDecodeError as error:
+        fail(
+            f"form: {path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
+            f"offset {error.start}); save it as UTF-8"
+        )
+    try:
+        return PlanForm.parse_yaml(text)
+    except yaml.YAMLError as error:
+        fail(f"form: {path} is not valid YAML: {_yaml_problem(error)}")
     except ValidationError as error:
+        problems = error.errors()
+        if len(problems) == 1 and not problems[0]["loc"]:
+            whole = problems[0]
+            found = "is empty" if whole["input"] is None else describe(whole)
+            fail(f"form: {path} {found}; see {EXAMPLE_FORM} for a filled form")
         fail(explain(error))
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's several-line message as one line, with the place people look for."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        return f"{error.problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(error).split())
 
 
 def build(model: type[SomeAction], **fields: Any) -> SomeAction:

@@ -44,6 +44,7 @@ from coaching.visibility import register_search_attributes
 from integrations import build_integrations
 from starter.binaries import installed_binary
 from starter.display import show_status
+from starter.local_stack import EXAMPLE_FORM
 from starter.plan_client import PlanClient, load_directory
 from store.database import create_store_engine
 from store.hr_queries import HrQueries
@@ -51,7 +52,6 @@ from store.schema import upgrade_database
 from worker import build_worker
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
-EXAMPLE_FORM = Path("examples/plan.yaml")
 QUIET_RUNTIME = Runtime(
     telemetry=TelemetryConfig(
         logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))

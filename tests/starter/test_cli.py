@@ -304,3 +304,50 @@ async def test_requested_changes_are_answered_with_a_revised_form(cli: Cli, tmp_
     )
     assert missing.code == 2, missing
     assert "form: nowhere.yaml does not exist" in missing.err
+
+
+async def test_a_form_file_that_cannot_be_read_is_refused_in_one_line(tmp_path: Path) -> None:
+    """Checked before anything is sent: no server is needed to hear what is wrong."""
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("development_area: Präsentieren\n".encode("latin-1"))
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("team_member: [kwame.mensah@example.com\ngoal: x\n")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    a_list = tmp_path / "list.yaml"
+    a_list.write_text("- development_area: x\n")
+    with_bom = tmp_path / "bom.yaml"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + EXAMPLE_FORM.read_bytes())
+    env = hermetic_env(TEMPORAL_ADDRESS="127.0.0.1:1")
+    expected = {
+        latin1: f"form: {latin1} is not UTF-8 text (byte 0xe4 at offset 20); save it as UTF-8",
+        broken: f"form: {broken} is not valid YAML: expected ',' or ']', but got ':' "
+        "(line 2, column 5)",
+        empty: f"form: {empty} is empty; see examples/plan.yaml for a filled form",
+        a_list: f"form: {a_list} must be a mapping of fields, not a list; see "
+        "examples/plan.yaml for a filled form",
+        tmp_path: f"form: {tmp_path} is a directory, not a form file (YAML, like "
+        "examples/plan.yaml)",
+        tmp_path / "missing.yaml": f"form: {tmp_path / 'missing.yaml'} does not exist",
+    }
+    commands = [
+        ("start", "--form", "{form}", "--as", PRIYA),
+        ("act", "abcdef123456", "revise", "--as", PRIYA, "--form", "{form}", "--summary", "x"),
+    ]
+
+    runs = await asyncio.gather(
+        *(
+            coachplan(*(arg.format(form=form) for arg in command), env=env)
+            for command in commands
+            for form in expected
+        ),
+        coachplan("start", "--form", str(with_bom), "--as", PRIYA, env=env),
+    )
+
+    *refused, bom = runs
+    for ran, line in zip(refused, [*expected.values(), *expected.values()], strict=True):
+        assert ran.code == 2, ran
+        assert ran.err == f"error: {line}\n", ran
+        assert ran.out == ""
+    assert bom.code == 1, "a UTF-8 form with a byte order mark is read, then Temporal is down"
+    assert "cannot reach Temporal" in bom.err, bom
