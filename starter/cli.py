@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import sys
@@ -41,6 +42,7 @@ from coaching.actions import (
     SupportDelivery,
 )
 from coaching.form import PlanForm
+from coaching.org import DirectoryError, OrgDirectory
 from coaching.plan import ActivityStatus
 from coaching.settings import Settings, SettingsError
 from coaching.status import Outcome, Phase, PlanStatus
@@ -50,10 +52,12 @@ from starter.hr_desk import HrDesk, HrFilters
 from starter.hr_display import show_history, show_hr_plans, show_overdue
 from starter.local_stack import EXAMPLE_FORM
 from starter.plan_client import (
+    ActionRefused,
     DatabaseUnavailable,
     PlanClient,
     PlanError,
     TemporalUnavailable,
+    load_directory,
 )
 from store.schema import upgrade_database
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
@@ -82,7 +86,6 @@ errors = Console(stderr=True, soft_wrap=True)
 Result = TypeVar("Result")
 SomeAction = TypeVar("SomeAction", bound=Action)
 
-As = Annotated[str, typer.Option("--as", help="Your email, as in the org directory.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
@@ -131,6 +134,29 @@ def explained() -> Iterator[None]:
         fail(str(error))
     except (TemporalUnavailable, DatabaseUnavailable) as error:
         fail(str(error), code=1)
+
+
+@functools.cache
+def directory() -> OrgDirectory:
+    with explained():
+        return load_directory(settings())
+
+
+def in_directory(email: str | None) -> str | None:
+    """`--as` names someone in the org directory, or the command stops at once, naming the
+    option: before any plan is read, so the answer says nothing about the plan."""
+    if email is None:
+        return None
+    try:
+        return directory().by_email(email).email
+    except DirectoryError as error:
+        fail(f"--as: {error}")
+
+
+As = Annotated[
+    str,
+    typer.Option("--as", help="Your email, as in the org directory.", callback=in_directory),
+]
 
 
 def run(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:
@@ -214,13 +240,15 @@ def status(
         typer.Option(
             "--as",
             help="Your email. Without it you see only the phase and who owes what, by role.",
+            callback=in_directory,
         ),
     ] = None,
     json_: Json = False,
 ) -> None:
     """Show a plan: phase, who owes what by when, check-ins, signatures and the timeline.
 
-    Only the plan's four parties see its content. Example:
+    Only the plan's four parties see its content; anyone else hears that there is no such
+    plan. Example:
     `coachplan status 3f9c2a7d81b4 --as priya.raman@example.com`
     """
 
@@ -406,7 +434,7 @@ def hr_show(
     try:
         status: PlanStatus | None = asyncio.run(_with_client(live))
         unavailable = ""
-    except (PlanError, TemporalUnavailable) as error:
+    except (PlanError, TemporalUnavailable, DatabaseUnavailable) as error:
         status, unavailable = None, str(error)
     if json_:
         print(
@@ -444,16 +472,26 @@ def act(ctx: typer.Context, plan: Plan_) -> None:
 def perform(
     ctx: typer.Context,
     update: Any,
-    action: Action | Callable[[PlanClient, str], Awaitable[Action]],
-) -> None:
-    """Sends one action; some are built from the plan's current state (version, activities)."""
+    action: SomeAction | Callable[[PlanClient, str], Awaitable[SomeAction]],
+) -> SomeAction:
+    """Sends one action and prints the plan's answer whole; some actions are built from the
+    plan's current state (version, activities). Returns the accepted action.
 
-    async def work(plans: PlanClient) -> None:
+    A refusal reaches only someone who may see the plan: anyone else hears that there is no
+    such plan, exactly as for one that does not exist.
+    """
+
+    async def work(plans: PlanClient) -> SomeAction:
         chosen = action if isinstance(action, Action) else await action(plans, ctx.obj)
-        result = await plans.act(ctx.obj, update, chosen)
-        console.print(f"{result.message} (plan version {result.version})")
+        try:
+            result = await plans.act(ctx.obj, update, chosen)
+        except ActionRefused:
+            await plans.status(ctx.obj, chosen.actor)
+            raise
+        console.print(f"{result.message} (plan version {result.version})", markup=False)
+        return chosen
 
-    run(work)
+    return run(work)
 
 
 Comment = Annotated[str, typer.Option(help="What you want to say.")]

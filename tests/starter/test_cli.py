@@ -62,7 +62,7 @@ async def test_a_manager_starts_a_plan_and_the_skip_level_is_asked_first(cli: Cl
     (execution,) = await cli.executions(plan_id)
     assert execution.id == f"coaching-plan-{plan_id}"
     assert execution.workflow_type == CoachingPlanWorkflow.__name__
-    assert execution.task_queue == cli.task_queue
+    assert execution.task_queue == cli.settings.task_queue
     for person in (PRIYA, KWAME, MARCUS):
         first, last = person.split("@")[0].split(".")
         assert first not in execution.id.lower()
@@ -351,3 +351,138 @@ async def test_a_form_file_that_cannot_be_read_is_refused_in_one_line(tmp_path: 
         assert ran.out == ""
     assert bom.code == 1, "a UTF-8 form with a byte order mark is read, then Temporal is down"
     assert "cannot reach Temporal" in bom.err, bom
+
+
+async def test_an_unknown_email_names_the_option() -> None:
+    env = hermetic_env(TEMPORAL_ADDRESS="127.0.0.1:1")
+    nobody = "nobody@example.com"
+    commands = [
+        ("start", "--form", str(EXAMPLE_FORM), "--as", nobody),
+        ("status", "abcdef123456", "--as", nobody),
+        ("list", "--as", nobody),
+        ("act", "abcdef123456", "approve", "--as", nobody),
+        ("act", "abcdef123456", "cancel", "--as", nobody, "--reason", "Not mine"),
+        ("hr", "list", "--as", nobody),
+        ("hr", "show", "abcdef123456", "--as", nobody),
+    ]
+
+    runs = await asyncio.gather(*(coachplan(*command, env=env) for command in commands))
+
+    for command, ran in zip(commands, runs, strict=True):
+        assert ran.code == 2, (command, ran)
+        assert ran.err == (
+            "error: --as: nobody@example.com is not in the Northwind Labs directory\n"
+        ), (command, ran)
+
+
+def every_command_on(plan_id: str, viewer: str, form: Path) -> list[tuple[str, ...]]:
+    """Every command that takes a plan, each with data good enough to reach the plan."""
+    act = ("act", plan_id)
+    return [
+        ("status", plan_id, "--as", viewer),
+        ("status", plan_id, "--as", viewer, "--json"),
+        (*act, "approve", "--as", viewer),
+        (*act, "request-changes", "--as", viewer, "--comment", "Sharper, please"),
+        (*act, "revise", "--as", viewer, "--form", str(form), "--summary", "Sharper"),
+        (*act, "propose", "--as", viewer, "--add", "Pair on the rollout"),
+        (*act, "ready", "--as", viewer),
+        (*act, "sign", "--as", viewer, "--yes"),
+        (*act, "sign", "--as", viewer),
+        (*act, "decline", "--as", viewer, "--comment", "Not yet"),
+        (*act, "check-in", "--as", viewer, "--number", "1", "--progress", "a1=in_progress",
+         "--support", "s1=yes", "--feedback", "Good start"),
+        (*act, "check-in", "--as", viewer, "--number", "1", "--feedback", "Good start"),
+        (*act, "note", "--as", viewer, "--number", "1", "--note", "It helped"),
+        (*act, "review", "--as", viewer, "--outcome", "achieved", "--achievements", "All of it",
+         "--next-steps", "More of it"),
+        (*act, "comment", "--as", viewer, "--comment", "Thank you"),
+        (*act, "extend", "--as", viewer, "--new-end", inside_the_timeline().isoformat(),
+         "--reason", "More time helps"),
+        (*act, "cancel", "--as", viewer, "--reason", "Team change"),
+    ]  # fmt: skip
+
+
+async def answers(cli: Cli, commands: list[tuple[str, ...]]) -> list[tuple[int, str, str]]:
+    """Exit code, stdout and stderr of each, a few at a time (the machine is shared)."""
+    running = asyncio.Semaphore(4)
+
+    async def one(command: tuple[str, ...]) -> tuple[int, str, str]:
+        async with running:
+            ran = await cli(*command)
+        return ran.code, ran.out, ran.err
+
+    return await asyncio.gather(*(one(command) for command in commands))
+
+
+async def test_a_plan_someone_may_not_see_answers_as_if_it_did_not_exist(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """An outsider, the team member before the skip-level approves, and a manager whose
+    records do not include the plan: for each command, the same code and words as a plan id
+    that was never used."""
+    plan_id = await cli.start()
+    await cli.recorded(plan_id)
+    never = "abcdef123456"
+    form = write_form(tmp_path)
+
+    nowhere = await answers(cli, every_command_on(never, LENA, form))
+    for viewer in (LENA, KWAME):
+        hidden = await answers(cli, every_command_on(plan_id, viewer, form))
+        for command, seen, expected in zip(
+            every_command_on(plan_id, viewer, form), hidden, nowhere, strict=True
+        ):
+            code, out, err = seen
+            assert (code, out, err.replace(plan_id, never)) == expected, (viewer, command, seen)
+    assert nowhere[0] == (2, "", f"error: there is no plan {never}\n")
+    as_other_manager = await cli("hr", "show", plan_id, "--as", "tom.becker@example.com")
+    no_such_plan = await cli("hr", "show", never, "--as", "tom.becker@example.com")
+    assert (as_other_manager.code, as_other_manager.err.replace(plan_id, never)) == (
+        no_such_plan.code,
+        no_such_plan.err,
+    )
+    assert no_such_plan.err == f"error: there is no plan {never}\n"
+
+    refused = await cli.status(plan_id)
+    assert [e["kind"] for e in refused["events"] if e["actor"] != "system"] == ["started"]
+
+
+async def test_a_finished_plan_is_finished_only_for_its_parties(cli: Cli) -> None:
+    plan_id = await cli.start()
+    cancelled = await cli("act", plan_id, "cancel", "--as", GRACE, "--reason", "Team change")
+    assert cancelled.code == 0, cancelled
+    await cli.wait_until_closed(plan_id)
+
+    party, outsider, never = await asyncio.gather(
+        cli("act", plan_id, "cancel", "--as", PRIYA, "--reason", "Again"),
+        cli("act", plan_id, "cancel", "--as", LENA, "--reason", "Again"),
+        cli("act", "abcdef123456", "cancel", "--as", LENA, "--reason", "Again"),
+    )
+
+    assert party.code == 2, party
+    assert party.err == f"error: refused: plan {plan_id} has finished; nothing can change it now\n"
+    assert (outsider.code, outsider.err) == (2, f"error: there is no plan {plan_id}\n")
+    assert (never.code, never.err) == (2, "error: there is no plan abcdef123456\n")
+
+
+async def test_a_plan_without_a_worker_is_not_answering_only_for_its_parties(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Started on a task queue nobody polls: the plan exists but cannot answer a query."""
+    yuki = "yuki.tanaka@example.com"
+    unpolled = {"COACHPLAN_TASK_QUEUE": f"nobody-polls-{uuid.uuid4().hex[:8]}"}
+    started = await cli(
+        "start", "--form", str(write_form(tmp_path, team_member=yuki)), "--as", PRIYA, **unpolled
+    )
+    assert started.code == 0, started
+    plan_id = started.out.split("Started plan ")[1].split()[0]
+
+    manager, outsider, member = await asyncio.gather(
+        *(cli("status", plan_id, "--as", viewer, **unpolled) for viewer in (PRIYA, LENA, yuki))
+    )
+
+    assert (manager.code, manager.err) == (
+        2,
+        f"error: plan {plan_id} is not answering; is the worker running?\n",
+    )
+    for hidden in (outsider, member):
+        assert (hidden.code, hidden.err) == (2, f"error: there is no plan {plan_id}\n"), hidden
