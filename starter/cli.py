@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 import yaml
@@ -59,6 +60,7 @@ from starter.plan_client import (
     TemporalUnavailable,
     load_directory,
 )
+from store.hr_queries import DEFAULT_LIMIT
 from store.schema import upgrade_database
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
@@ -83,6 +85,7 @@ app.add_typer(db_app, name="db")
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
+MAX_LIMIT = 10_000
 Result = TypeVar("Result")
 SomeAction = TypeVar("SomeAction", bound=Action)
 
@@ -151,6 +154,11 @@ def in_directory(email: str | None) -> str | None:
         return directory().by_email(email).email
     except DirectoryError as error:
         fail(f"--as: {error}")
+
+
+def zone_of(email: str) -> ZoneInfo:
+    """The person's time zone, or the company's: every time they are shown is in it."""
+    return directory().public(directory().by_email(email)).zone
 
 
 As = Annotated[
@@ -245,10 +253,11 @@ def status(
     ] = None,
     json_: Json = False,
 ) -> None:
-    """Show a plan: phase, who owes what by when, check-ins, signatures and the timeline.
+    """Show a plan: phase, who owes what by when, its activities and support (with the ids a
+    check-in names), check-ins, signatures and the timeline.
 
     Only the plan's four parties see its content; anyone else hears that there is no such
-    plan. Example:
+    plan. Times are in your time zone (the org directory's), named. Example:
     `coachplan status 3f9c2a7d81b4 --as priya.raman@example.com`
     """
 
@@ -264,7 +273,7 @@ def status(
         if json_:
             print(found.model_dump_json(indent=2))
             return
-        show_status(found, console)
+        show_status(found, console, zone_of(as_))
         if found.phase is Phase.review and found.review is None:
             show_review_form(await plans.review_form(plan, as_), console)
 
@@ -272,20 +281,29 @@ def status(
 
 
 @app.command("list")
-def list_plans(as_: As, json_: Json = False) -> None:
-    """List the plans you are a party to (HR sees every plan).
+def list_plans(
+    as_: As,
+    limit: Annotated[int, typer.Option(help="At most this many plans.")] = DEFAULT_LIMIT,
+    json_: Json = False,
+) -> None:
+    """List the plans you are a party to (HR: every plan), open ones first by deadline.
 
-    Example: `coachplan list --as grace.liu@example.com`
+    Read from HR's records, so it answers at once, even while the worker or Temporal is
+    down; a plan started a moment ago shows once the worker has recorded it. A plan whose
+    record cannot be read is listed with the reason. Times are in your time zone.
+
+    Example: `coachplan list --as priya.raman@example.com`
     """
-
-    async def work(plans: PlanClient) -> None:
-        found = await plans.plans(as_)
-        if json_:
-            print(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
-        else:
-            show_plan_list(found, console)
-
-    run(work)
+    if not 1 <= limit <= MAX_LIMIT:
+        fail(f"--limit: must be between 1 and {MAX_LIMIT}")
+    desk = hr_desk()
+    with explained():
+        found = desk.plans_of(as_, limit)
+    if json_:
+        print(found.model_dump_json(indent=2))
+        return
+    person = desk.person(as_)
+    show_plan_list(found, person.id, person.hr, desk.name_of, console, zone_of(as_))
 
 
 @app.command()
@@ -396,7 +414,7 @@ def hr_list(
     if json_:
         print(page.model_dump_json(indent=2))
     else:
-        show_hr_plans(page, desk.name_of, console)
+        show_hr_plans(page, desk.name_of, console, zone_of(as_))
 
 
 @hr_app.command("overdue")
@@ -411,7 +429,7 @@ def hr_overdue(as_: As, json_: Json = False) -> None:
     if json_:
         print(json.dumps([g.model_dump(mode="json") for g in groups], indent=2))
     else:
-        show_overdue(groups, desk.name_of, console)
+        show_overdue(groups, desk.name_of, console, zone_of(as_))
 
 
 @hr_app.command("show")
@@ -420,8 +438,8 @@ def hr_show(
 ) -> None:
     """One plan's whole record (versions, signatures, check-ins, audit log) and its live state.
 
-    The live state comes from the plan's workflow; if Temporal cannot answer, the record is
-    shown alone, with the reason. Example:
+    The phase and who owes what come live from the plan's workflow; if it cannot answer, as
+    recorded, with the reason. Times are in your time zone. Example:
     `coachplan hr show 3f9c2a7d81b4 --as grace.liu@example.com`
     """
     desk = hr_desk()
@@ -448,11 +466,7 @@ def hr_show(
             )
         )
         return
-    show_history(history, desk.name_of, console)
-    if status is None:
-        console.print(f"[yellow]Live state unavailable:[/] {escape(unavailable)}")
-    else:
-        show_status(status, console)
+    show_history(history, status, unavailable, desk.name_of, console, zone_of(as_))
 
 
 async def _with_client(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:

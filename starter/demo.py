@@ -262,7 +262,7 @@ async def run_demo(folder: Path, settings: Settings, console: Console) -> int:
                 plans = PlanClient(env.client, demo_settings, directory, records)
                 story = DemoStory(env, plans, console)
                 final = await story.play(form, manager)
-    show_status(final, console)
+    show_status(final, console, final.parties.team_member.zone)
     console.print(f"\n[bold]Plan {final.plan_id} closed as {final.outcome}[/]. What it made:")
     for output in OUTPUTS:
         files = sorted((folder / output).rglob("*.*"))

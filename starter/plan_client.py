@@ -264,20 +264,6 @@ class PlanClient:
         with contextlib.suppress(RPCError):
             await handle.signal(CoachingPlanWorkflow.note_refusal, refusal)
 
-    async def plans(self, viewer: str) -> list[PlanStatus]:
-        """Every plan the viewer is a party to (HR sees all), newest first."""
-        found = []
-        query = f'WorkflowType = "{CoachingPlanWorkflow.__name__}"'
-        async for execution in self._client.list_workflows(query):
-            plan_id = execution.id.removeprefix("coaching-plan-")
-            try:
-                status = await self._query(plan_id)
-            except PlanError:
-                continue
-            if self.roles_of(status, viewer):
-                found.append(status)
-        return found
-
     def roles_of(self, status: PlanStatus, viewer: str) -> set[Role]:
         """The viewer's roles on this plan; none means they may not see it at all."""
         roles = status.parties.roles_of(viewer)

@@ -128,7 +128,9 @@ class Cli:
         return (await self("status", plan_id, "--as", viewer, "--json")).json()
 
     async def plan_ids(self, viewer: str) -> set[str]:
-        return {plan["plan_id"] for plan in (await self("list", "--as", viewer, "--json")).json()}
+        listed = (await self("list", "--as", viewer, "--json")).json()
+        assert listed["unreadable"] == [], listed
+        return {plan["plan_id"] for plan in listed["plans"]}
 
     async def recorded(self, plan_id: str, **expected: Any) -> None:
         """Until HR's store, which `list` reads, holds the plan with these fields: the worker

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -99,7 +100,7 @@ async def test_only_the_parties_see_a_plan_and_the_team_member_after_approval(
         assert "Kwame" not in without_names
         assert "webhook" not in without_names
 
-    await cli.executions(plan_id)  # the list below reads the visibility store
+    await cli.recorded(plan_id)  # the list below reads HR's store
     manager, skip_level, member_list, colleague_list = await asyncio.gather(
         *(cli.plan_ids(viewer) for viewer in (PRIYA, MARCUS, KWAME, LENA))
     )
@@ -110,10 +111,13 @@ async def test_only_the_parties_see_a_plan_and_the_team_member_after_approval(
 
     approved = await cli("act", plan_id, "approve", "--as", MARCUS, "--comment", "Agreed")
     assert approved.code == 0, approved
-    assert "Aligned" in approved.out
+    assert approved.out == (
+        "Aligned: the team member is brought in to co-author the plan. (plan version 1)\n"
+    ), "the plan's answer, whole"
 
     status = await cli.wait_for_phase(plan_id, "co_authoring", viewer=KWAME)
     assert status["team_member_included"] is True
+    await cli.recorded(plan_id, team_member_included=True)
     member_list, colleague_list, still_refused = await asyncio.gather(
         cli.plan_ids(KWAME), cli.plan_ids(LENA), cli("status", plan_id, "--as", LENA)
     )
@@ -486,3 +490,26 @@ async def test_a_plan_without_a_worker_is_not_answering_only_for_its_parties(
     )
     for hidden in (outsider, member):
         assert (hidden.code, hidden.err) == (2, f"error: there is no plan {plan_id}\n"), hidden
+
+
+async def test_status_shows_times_in_the_viewers_zone(cli: Cli) -> None:
+    """Marcus works in New York, Priya in Berlin (the company's zone)."""
+    plan_id = await cli.start()
+
+    status = await cli.status(plan_id)
+    for_marcus, for_priya, for_anyone = await asyncio.gather(
+        cli("status", plan_id, "--as", MARCUS),
+        cli("status", plan_id, "--as", PRIYA),
+        cli("status", plan_id),
+    )
+
+    started = datetime.fromisoformat(status["events"][0]["at"])
+    due = datetime.fromisoformat(status["owed"][0]["due"])
+    for ran, zone in ((for_marcus, "America/New_York"), (for_priya, "Europe/Berlin")):
+        assert ran.code == 0, ran
+        assert f"\nTimes are in {zone}.\n" in ran.out
+        for moment in (started, due):
+            local = moment.astimezone(ZoneInfo(zone))
+            assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in ran.out, (zone, ran.out)
+        assert " UTC" not in ran.out
+    assert f"{due.astimezone(UTC):%Y-%m-%d %H:%M} UTC" in for_anyone.out
