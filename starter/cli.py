@@ -44,11 +44,17 @@ from coaching.actions import (
 )
 from coaching.form import PlanForm
 from coaching.org import DirectoryError, OrgDirectory
-from coaching.plan import ActivityStatus
+from coaching.plan import ActivityStatus, Role
 from coaching.settings import Settings, SettingsError
 from coaching.status import Outcome, Phase, PlanStatus
 from coaching.validation import describe, explain
-from starter.display import show_plan_list, show_review_form, show_status, show_summary
+from starter.display import (
+    role_name,
+    show_plan_list,
+    show_review_form,
+    show_status,
+    show_summary,
+)
 from starter.hr_desk import HrDesk, HrFilters
 from starter.hr_display import show_history, show_hr_plans, show_overdue
 from starter.local_stack import EXAMPLE_FORM
@@ -600,20 +606,26 @@ def sign(
     as_: As,
     yes: Annotated[bool, typer.Option("--yes", help="Adopt the statement without asking.")] = False,
 ) -> None:
-    """Manager or team member: sign the current version, bound to its SHA-256."""
+    """Manager or team member: sign the current version, bound to its SHA-256.
 
-    async def make(plans: PlanClient, plan: str) -> Action:
+    Without --yes you are shown the version, its SHA-256 and the statement you adopt, and
+    asked first: only when the plan is waiting for your signature, so a refusal comes alone.
+    Once signed, the hash and the statement are printed as your receipt.
+    """
+
+    async def make(plans: PlanClient, plan: str) -> SignPlan:
         current = await plans.status(plan, as_)
-        console.print(
-            f"You are signing version {current.version} (SHA-256 {current.sha256}).\n"
-            f"Statement: {SIGNING_INTENT}"
-        )
-        try:
-            agreed = yes or typer.confirm("Sign?")
-        except typer.Abort:
-            fail("not signed: nobody answered; add --yes to sign without the question")
-        if not agreed:
-            fail("not signed")
+        if not yes and _owes_signature(current, as_):
+            console.print(
+                f"You are signing version {current.version} (SHA-256 {current.sha256}).\n"
+                f"Statement: {SIGNING_INTENT}"
+            )
+            try:
+                agreed = typer.confirm("Sign?")
+            except typer.Abort:
+                fail("not signed: nobody answered; add --yes to sign without the question")
+            if not agreed:
+                fail("not signed")
         return build(
             SignPlan,
             actor=as_,
@@ -622,7 +634,17 @@ def sign(
             intent=SIGNING_INTENT,
         )
 
-    perform(ctx, Plan.sign, make)
+    signed = perform(ctx, Plan.sign, make)
+    console.print(f"You signed SHA-256 {signed.sha256}.\nStatement: {signed.intent}")
+
+
+def _owes_signature(status: PlanStatus, email: str) -> bool:
+    """Signing is open and this author has not signed the current version yet."""
+    authors = status.parties.roles_of(email) & {Role.manager, Role.team_member}
+    signed = any(
+        s.valid and s.email == email and s.version == status.version for s in status.signatures
+    )
+    return status.phase is Phase.signing and bool(authors) and not signed
 
 
 @act_app.command()
@@ -635,27 +657,87 @@ def decline(ctx: typer.Context, as_: As, comment: Comment) -> None:
 def check_in(
     ctx: typer.Context,
     as_: As,
-    number: Annotated[int, typer.Option(help="Which check-in (1, 2, ...).")],
-    progress: Annotated[
-        list[str], typer.Option(help="Per activity: 'a1=in_progress' or 'a1=done:note'.")
-    ],
-    support: Annotated[
-        list[str], typer.Option(help="Per promised support: 's1=yes' or 's2=no:note'.")
+    number: Annotated[
+        int, typer.Option(help="Which check-in (1, 2, ...); `coachplan status` lists them.")
     ],
     feedback: Annotated[str, typer.Option(help="Your feedback this time.")],
+    progress: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Per activity, repeated: 'a1=in_progress' or 'a1=done:note'; "
+            f"statuses: {', '.join(ActivityStatus)}."
+        ),
+    ] = None,
+    support: Annotated[
+        list[str] | None,
+        typer.Option(help="Per support commitment, repeated: 's1=yes' or 's2=no:note'."),
+    ] = None,
     adjustments: Annotated[str, typer.Option(help="Anything you change.")] = "",
 ) -> None:
-    """Manager: record a check-in: progress per activity and whether your support happened."""
-    action = build(
-        RecordCheckIn,
-        actor=as_,
-        number=number,
-        progress=[_progress(p) for p in progress],
-        support=[_support(s) for s in support],
-        feedback=feedback,
-        adjustments=adjustments,
-    )
-    perform(ctx, Plan.record_check_in, action)
+    """Manager: record a check-in: progress per activity and whether your support happened.
+
+    The ids are the plan's own: a1, a2, ... its activities and s1, s2, ... the support you
+    promised, as `coachplan status PLAN --as EMAIL` lists them. Leave out --progress or
+    --support, or name an id the plan does not have, and this command lists them instead.
+
+    Example: `coachplan act PLAN check-in --as priya.raman@example.com --number 1
+    --progress a1=in_progress --progress a2=done:merged --support s1=yes --support s2=no:moved
+    --feedback "Good first week"`
+    """
+    progress_given = [_progress(p) for p in progress or []]
+    support_given = [_support(s) for s in support or []]
+
+    async def make(plans: PlanClient, plan: str) -> RecordCheckIn:
+        current = await plans.status(plan, as_)
+        problems = _check_in_problems(current, progress_given, support_given)
+        if problems:
+            for line in problems:
+                errors.print(f"[red]error:[/] {escape(line)}", highlight=False)
+            errors.print(_check_in_ids(current), highlight=False, markup=False)
+            raise typer.Exit(2)
+        return build(
+            RecordCheckIn,
+            actor=as_,
+            number=number,
+            progress=progress_given,
+            support=support_given,
+            feedback=feedback,
+            adjustments=adjustments,
+        )
+
+    perform(ctx, Plan.record_check_in, make)
+
+
+def _check_in_problems(
+    status: PlanStatus, progress: list[ActivityProgress], support: list[SupportDelivery]
+) -> list[str]:
+    """What a check-in's ids get wrong against the plan's current version."""
+    activities = {a.id for a in status.content.activities}
+    commitments = {s.id for s in status.content.support}
+    problems = [
+        f"--progress {p.activity_id}: the plan has no activity {p.activity_id}"
+        for p in progress
+        if p.activity_id not in activities
+    ] + [
+        f"--support {s.support_id}: the plan has no support commitment {s.support_id}"
+        for s in support
+        if s.support_id not in commitments
+    ]
+    if not progress:
+        problems.append("--progress is missing: one per activity, like a1=in_progress[:note]")
+    if not support:
+        problems.append("--support is missing: one per support commitment, like s1=yes[:note]")
+    return problems
+
+
+def _check_in_ids(status: PlanStatus) -> str:
+    """The ids a check-in names, with what each one is."""
+    content = status.content
+    lines = [f"Plan {status.plan_id}, version {status.version}: its activities"]
+    lines += [f"  {a.id}  {a.description} ({a.status.value})" for a in content.activities]
+    lines.append("and the support the manager promised")
+    lines += [f"  {s.id}  {role_name(s.kind)}: {s.description}" for s in content.support]
+    return "\n".join(lines)
 
 
 @act_app.command()

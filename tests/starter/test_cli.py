@@ -468,28 +468,64 @@ async def test_a_finished_plan_is_finished_only_for_its_parties(cli: Cli) -> Non
     assert (never.code, never.err) == (2, "error: there is no plan abcdef123456\n")
 
 
-async def test_a_plan_without_a_worker_is_not_answering_only_for_its_parties(
-    cli: Cli, tmp_path: Path
-) -> None:
-    """Started on a task queue nobody polls: the plan exists but cannot answer a query."""
-    yuki = "yuki.tanaka@example.com"
-    unpolled = {"COACHPLAN_TASK_QUEUE": f"nobody-polls-{uuid.uuid4().hex[:8]}"}
-    started = await cli(
-        "start", "--form", str(write_form(tmp_path, team_member=yuki)), "--as", PRIYA, **unpolled
-    )
-    assert started.code == 0, started
-    plan_id = started.out.split("Started plan ")[1].split()[0]
+async def test_a_refused_signature_comes_without_the_signing_statement(cli: Cli) -> None:
+    plan_id = await cli.start()
 
-    manager, outsider, member = await asyncio.gather(
-        *(cli("status", plan_id, "--as", viewer, **unpolled) for viewer in (PRIYA, LENA, yuki))
+    too_early, asked_early = await asyncio.gather(
+        cli("act", plan_id, "sign", "--as", PRIYA, "--yes"),
+        cli("act", plan_id, "sign", "--as", PRIYA),
     )
 
-    assert (manager.code, manager.err) == (
-        2,
-        f"error: plan {plan_id} is not answering; is the worker running?\n",
+    for refused in (too_early, asked_early):
+        assert refused.code == 2, refused
+        assert refused.out == "", "no 'You are signing...' before a refusal"
+        assert refused.err == (
+            "error: refused: cannot sign the plan while the plan is in alignment; "
+            "possible in: signing\n"
+        )
+
+
+async def test_a_check_in_names_the_plans_activity_and_support_ids(cli: Cli) -> None:
+    """The ids are checked against the plan before anything is sent, in any phase."""
+    plan_id = await cli.start()
+    act = ("act", plan_id, "check-in", "--as", PRIYA, "--number", "1", "--feedback", "Good")
+
+    missing, unknown, helped, shown = await asyncio.gather(
+        cli(*act),
+        cli(*act, "--progress", "a1=done", "--progress", "a9=done", "--support", "s7=no"),
+        cli("act", plan_id, "check-in", "--help"),
+        cli("status", plan_id, "--as", PRIYA),
     )
-    for hidden in (outsider, member):
-        assert (hidden.code, hidden.err) == (2, f"error: there is no plan {plan_id}\n"), hidden
+
+    status = await cli.status(plan_id, PRIYA)
+    listed = [
+        f"Plan {plan_id}, version 1: its activities",
+        *(f"  {a['id']}  {a['description']} (planned)" for a in status["content"]["activities"]),
+        "and the support the manager promised",
+        *(
+            f"  {s['id']}  {s['kind'].replace('_', ' ')}: {s['description']}"
+            for s in status["content"]["support"]
+        ),
+    ]
+    assert missing.code == 2, missing
+    assert missing.err.splitlines() == [
+        "error: --progress is missing: one per activity, like a1=in_progress[:note]",
+        "error: --support is missing: one per support commitment, like s1=yes[:note]",
+        *listed,
+    ]
+    assert unknown.code == 2, unknown
+    assert unknown.err.splitlines() == [
+        "error: --progress a9: the plan has no activity a9",
+        "error: --support s7: the plan has no support commitment s7",
+        *listed,
+    ]
+    assert helped.code == 0, helped
+    assert "coachplan status PLAN --as EMAIL" in helped.out
+    assert "lists them instead" in helped.out
+    assert "Activities (a check-in's --progress ids)" in shown.out
+    assert "Support promised (a check-in's --support ids)" in shown.out
+    for item in [*status["content"]["activities"], *status["content"]["support"]]:
+        assert f"│ {item['id']} │" in shown.out
 
 
 async def test_status_shows_times_in_the_viewers_zone(cli: Cli) -> None:
@@ -513,3 +549,27 @@ async def test_status_shows_times_in_the_viewers_zone(cli: Cli) -> None:
             assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in ran.out, (zone, ran.out)
         assert " UTC" not in ran.out
     assert f"{due.astimezone(UTC):%Y-%m-%d %H:%M} UTC" in for_anyone.out
+
+
+async def test_a_plan_without_a_worker_is_not_answering_only_for_its_parties(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Started on a task queue nobody polls: the plan exists but cannot answer a query."""
+    yuki = "yuki.tanaka@example.com"
+    unpolled = {"COACHPLAN_TASK_QUEUE": f"nobody-polls-{uuid.uuid4().hex[:8]}"}
+    started = await cli(
+        "start", "--form", str(write_form(tmp_path, team_member=yuki)), "--as", PRIYA, **unpolled
+    )
+    assert started.code == 0, started
+    plan_id = started.out.split("Started plan ")[1].split()[0]
+
+    manager, outsider, member = await asyncio.gather(
+        *(cli("status", plan_id, "--as", viewer, **unpolled) for viewer in (PRIYA, LENA, yuki))
+    )
+
+    assert (manager.code, manager.err) == (
+        2,
+        f"error: plan {plan_id} is not answering; is the worker running?\n",
+    )
+    for hidden in (outsider, member):
+        assert (hidden.code, hidden.err) == (2, f"error: there is no plan {plan_id}\n"), hidden
