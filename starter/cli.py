@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import sys
@@ -11,8 +12,10 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
+import yaml
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
@@ -40,19 +43,30 @@ from coaching.actions import (
     SupportDelivery,
 )
 from coaching.form import PlanForm
-from coaching.plan import ActivityStatus
+from coaching.org import DirectoryError, OrgDirectory
+from coaching.plan import ActivityStatus, Role
 from coaching.settings import Settings, SettingsError
 from coaching.status import Outcome, Phase, PlanStatus
-from coaching.validation import explain
-from starter.display import show_plan_list, show_review_form, show_status, show_summary
+from coaching.validation import describe, explain
+from starter.display import (
+    role_name,
+    show_plan_list,
+    show_review_form,
+    show_status,
+    show_summary,
+)
 from starter.hr_desk import HrDesk, HrFilters
 from starter.hr_display import show_history, show_hr_plans, show_overdue
+from starter.local_stack import EXAMPLE_FORM
 from starter.plan_client import (
+    ActionRefused,
     DatabaseUnavailable,
     PlanClient,
     PlanError,
     TemporalUnavailable,
+    load_directory,
 )
+from store.hr_queries import DEFAULT_LIMIT
 from store.schema import upgrade_database
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
@@ -77,10 +91,10 @@ app.add_typer(db_app, name="db")
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
+MAX_LIMIT = 10_000
 Result = TypeVar("Result")
 SomeAction = TypeVar("SomeAction", bound=Action)
 
-As = Annotated[str, typer.Option("--as", help="Your email, as in the org directory.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
@@ -131,6 +145,34 @@ def explained() -> Iterator[None]:
         fail(str(error), code=1)
 
 
+@functools.cache
+def directory() -> OrgDirectory:
+    with explained():
+        return load_directory(settings())
+
+
+def in_directory(email: str | None) -> str | None:
+    """`--as` names someone in the org directory, or the command stops at once, naming the
+    option: before any plan is read, so the answer says nothing about the plan."""
+    if email is None:
+        return None
+    try:
+        return directory().by_email(email).email
+    except DirectoryError as error:
+        fail(f"--as: {error}")
+
+
+def zone_of(email: str) -> ZoneInfo:
+    """The person's time zone, or the company's: every time they are shown is in it."""
+    return directory().public(directory().by_email(email)).zone
+
+
+As = Annotated[
+    str,
+    typer.Option("--as", help="Your email, as in the org directory.", callback=in_directory),
+]
+
+
 def run(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:
     """Connects to Temporal and does the work."""
     with explained():
@@ -138,12 +180,40 @@ def run(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:
 
 
 def load_form(path: Path) -> PlanForm:
-    if not path.is_file():
-        fail(f"form: {path} does not exist")
+    """A file that cannot be a form is refused in one line naming it; a form that breaks a
+    rule, in one line per rule naming the field."""
+    if path.is_dir():
+        fail(f"form: {path} is a directory, not a form file (YAML, like {EXAMPLE_FORM})")
     try:
-        return PlanForm.load(path)
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        fail(f"form: {path} does not exist")
+    except OSError as error:
+        fail(f"form: {path} cannot be read: {error.strerror}")
+    except UnicodeDecodeError as error:
+        fail(
+            f"form: {path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
+            f"offset {error.start}); save it as UTF-8"
+        )
+    try:
+        return PlanForm.parse_yaml(text)
+    except yaml.YAMLError as error:
+        fail(f"form: {path} is not valid YAML: {_yaml_problem(error)}")
     except ValidationError as error:
+        problems = error.errors()
+        if len(problems) == 1 and not problems[0]["loc"]:
+            whole = problems[0]
+            found = "is empty" if whole["input"] is None else describe(whole)
+            fail(f"form: {path} {found}; see {EXAMPLE_FORM} for a filled form")
         fail(explain(error))
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's several-line message as one line, with the place people look for."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        return f"{error.problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(error).split())
 
 
 def build(model: type[SomeAction], **fields: Any) -> SomeAction:
@@ -184,13 +254,16 @@ def status(
         typer.Option(
             "--as",
             help="Your email. Without it you see only the phase and who owes what, by role.",
+            callback=in_directory,
         ),
     ] = None,
     json_: Json = False,
 ) -> None:
-    """Show a plan: phase, who owes what by when, check-ins, signatures and the timeline.
+    """Show a plan: phase, who owes what by when, its activities and support (with the ids a
+    check-in names), check-ins, signatures and the timeline.
 
-    Only the plan's four parties see its content. Example:
+    Only the plan's four parties see its content; anyone else hears that there is no such
+    plan. Times are in your time zone (the org directory's), named. Example:
     `coachplan status 3f9c2a7d81b4 --as priya.raman@example.com`
     """
 
@@ -206,7 +279,7 @@ def status(
         if json_:
             print(found.model_dump_json(indent=2))
             return
-        show_status(found, console)
+        show_status(found, console, zone_of(as_))
         if found.phase is Phase.review and found.review is None:
             show_review_form(await plans.review_form(plan, as_), console)
 
@@ -214,20 +287,29 @@ def status(
 
 
 @app.command("list")
-def list_plans(as_: As, json_: Json = False) -> None:
-    """List the plans you are a party to (HR sees every plan).
+def list_plans(
+    as_: As,
+    limit: Annotated[int, typer.Option(help="At most this many plans.")] = DEFAULT_LIMIT,
+    json_: Json = False,
+) -> None:
+    """List the plans you are a party to (HR: every plan), open ones first by deadline.
 
-    Example: `coachplan list --as grace.liu@example.com`
+    Read from HR's records, so it answers at once, even while the worker or Temporal is
+    down; a plan started a moment ago shows once the worker has recorded it. A plan whose
+    record cannot be read is listed with the reason. Times are in your time zone.
+
+    Example: `coachplan list --as priya.raman@example.com`
     """
-
-    async def work(plans: PlanClient) -> None:
-        found = await plans.plans(as_)
-        if json_:
-            print(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
-        else:
-            show_plan_list(found, console)
-
-    run(work)
+    if not 1 <= limit <= MAX_LIMIT:
+        fail(f"--limit: must be between 1 and {MAX_LIMIT}")
+    desk = hr_desk()
+    with explained():
+        found = desk.plans_of(as_, limit)
+    if json_:
+        print(found.model_dump_json(indent=2))
+        return
+    person = desk.person(as_)
+    show_plan_list(found, person.id, person.hr, desk.name_of, console, zone_of(as_))
 
 
 @app.command()
@@ -338,7 +420,7 @@ def hr_list(
     if json_:
         print(page.model_dump_json(indent=2))
     else:
-        show_hr_plans(page, desk.name_of, console)
+        show_hr_plans(page, desk.name_of, console, zone_of(as_))
 
 
 @hr_app.command("overdue")
@@ -353,7 +435,7 @@ def hr_overdue(as_: As, json_: Json = False) -> None:
     if json_:
         print(json.dumps([g.model_dump(mode="json") for g in groups], indent=2))
     else:
-        show_overdue(groups, desk.name_of, console)
+        show_overdue(groups, desk.name_of, console, zone_of(as_))
 
 
 @hr_app.command("show")
@@ -362,8 +444,8 @@ def hr_show(
 ) -> None:
     """One plan's whole record (versions, signatures, check-ins, audit log) and its live state.
 
-    The live state comes from the plan's workflow; if Temporal cannot answer, the record is
-    shown alone, with the reason. Example:
+    The phase and who owes what come live from the plan's workflow; if it cannot answer, as
+    recorded, with the reason. Times are in your time zone. Example:
     `coachplan hr show 3f9c2a7d81b4 --as grace.liu@example.com`
     """
     desk = hr_desk()
@@ -376,7 +458,7 @@ def hr_show(
     try:
         status: PlanStatus | None = asyncio.run(_with_client(live))
         unavailable = ""
-    except (PlanError, TemporalUnavailable) as error:
+    except (PlanError, TemporalUnavailable, DatabaseUnavailable) as error:
         status, unavailable = None, str(error)
     if json_:
         print(
@@ -390,11 +472,7 @@ def hr_show(
             )
         )
         return
-    show_history(history, desk.name_of, console)
-    if status is None:
-        console.print(f"[yellow]Live state unavailable:[/] {escape(unavailable)}")
-    else:
-        show_status(status, console)
+    show_history(history, status, unavailable, desk.name_of, console, zone_of(as_))
 
 
 async def _with_client(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:
@@ -414,16 +492,26 @@ def act(ctx: typer.Context, plan: Plan_) -> None:
 def perform(
     ctx: typer.Context,
     update: Any,
-    action: Action | Callable[[PlanClient, str], Awaitable[Action]],
-) -> None:
-    """Sends one action; some are built from the plan's current state (version, activities)."""
+    action: SomeAction | Callable[[PlanClient, str], Awaitable[SomeAction]],
+) -> SomeAction:
+    """Sends one action and prints the plan's answer whole; some actions are built from the
+    plan's current state (version, activities). Returns the accepted action.
 
-    async def work(plans: PlanClient) -> None:
+    A refusal reaches only someone who may see the plan: anyone else hears that there is no
+    such plan, exactly as for one that does not exist.
+    """
+
+    async def work(plans: PlanClient) -> SomeAction:
         chosen = action if isinstance(action, Action) else await action(plans, ctx.obj)
-        result = await plans.act(ctx.obj, update, chosen)
-        console.print(f"{result.message} (plan version {result.version})")
+        try:
+            result = await plans.act(ctx.obj, update, chosen)
+        except ActionRefused:
+            await plans.status(ctx.obj, chosen.actor)
+            raise
+        console.print(f"{result.message} (plan version {result.version})", markup=False)
+        return chosen
 
-    run(work)
+    return run(work)
 
 
 Comment = Annotated[str, typer.Option(help="What you want to say.")]
@@ -518,20 +606,26 @@ def sign(
     as_: As,
     yes: Annotated[bool, typer.Option("--yes", help="Adopt the statement without asking.")] = False,
 ) -> None:
-    """Manager or team member: sign the current version, bound to its SHA-256."""
+    """Manager or team member: sign the current version, bound to its SHA-256.
 
-    async def make(plans: PlanClient, plan: str) -> Action:
+    Without --yes you are shown the version, its SHA-256 and the statement you adopt, and
+    asked first: only when the plan is waiting for your signature, so a refusal comes alone.
+    Once signed, the hash and the statement are printed as your receipt.
+    """
+
+    async def make(plans: PlanClient, plan: str) -> SignPlan:
         current = await plans.status(plan, as_)
-        console.print(
-            f"You are signing version {current.version} (SHA-256 {current.sha256}).\n"
-            f"Statement: {SIGNING_INTENT}"
-        )
-        try:
-            agreed = yes or typer.confirm("Sign?")
-        except typer.Abort:
-            fail("not signed: nobody answered; add --yes to sign without the question")
-        if not agreed:
-            fail("not signed")
+        if not yes and _owes_signature(current, as_):
+            console.print(
+                f"You are signing version {current.version} (SHA-256 {current.sha256}).\n"
+                f"Statement: {SIGNING_INTENT}"
+            )
+            try:
+                agreed = typer.confirm("Sign?")
+            except typer.Abort:
+                fail("not signed: nobody answered; add --yes to sign without the question")
+            if not agreed:
+                fail("not signed")
         return build(
             SignPlan,
             actor=as_,
@@ -540,7 +634,17 @@ def sign(
             intent=SIGNING_INTENT,
         )
 
-    perform(ctx, Plan.sign, make)
+    signed = perform(ctx, Plan.sign, make)
+    console.print(f"You signed SHA-256 {signed.sha256}.\nStatement: {signed.intent}")
+
+
+def _owes_signature(status: PlanStatus, email: str) -> bool:
+    """Signing is open and this author has not signed the current version yet."""
+    authors = status.parties.roles_of(email) & {Role.manager, Role.team_member}
+    signed = any(
+        s.valid and s.email == email and s.version == status.version for s in status.signatures
+    )
+    return status.phase is Phase.signing and bool(authors) and not signed
 
 
 @act_app.command()
@@ -553,27 +657,87 @@ def decline(ctx: typer.Context, as_: As, comment: Comment) -> None:
 def check_in(
     ctx: typer.Context,
     as_: As,
-    number: Annotated[int, typer.Option(help="Which check-in (1, 2, ...).")],
-    progress: Annotated[
-        list[str], typer.Option(help="Per activity: 'a1=in_progress' or 'a1=done:note'.")
-    ],
-    support: Annotated[
-        list[str], typer.Option(help="Per promised support: 's1=yes' or 's2=no:note'.")
+    number: Annotated[
+        int, typer.Option(help="Which check-in (1, 2, ...); `coachplan status` lists them.")
     ],
     feedback: Annotated[str, typer.Option(help="Your feedback this time.")],
+    progress: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Per activity, repeated: 'a1=in_progress' or 'a1=done:note'; "
+            f"statuses: {', '.join(ActivityStatus)}."
+        ),
+    ] = None,
+    support: Annotated[
+        list[str] | None,
+        typer.Option(help="Per support commitment, repeated: 's1=yes' or 's2=no:note'."),
+    ] = None,
     adjustments: Annotated[str, typer.Option(help="Anything you change.")] = "",
 ) -> None:
-    """Manager: record a check-in: progress per activity and whether your support happened."""
-    action = build(
-        RecordCheckIn,
-        actor=as_,
-        number=number,
-        progress=[_progress(p) for p in progress],
-        support=[_support(s) for s in support],
-        feedback=feedback,
-        adjustments=adjustments,
-    )
-    perform(ctx, Plan.record_check_in, action)
+    """Manager: record a check-in: progress per activity and whether your support happened.
+
+    The ids are the plan's own: a1, a2, ... its activities and s1, s2, ... the support you
+    promised, as `coachplan status PLAN --as EMAIL` lists them. Leave out --progress or
+    --support, or name an id the plan does not have, and this command lists them instead.
+
+    Example: `coachplan act PLAN check-in --as priya.raman@example.com --number 1
+    --progress a1=in_progress --progress a2=done:merged --support s1=yes --support s2=no:moved
+    --feedback "Good first week"`
+    """
+    progress_given = [_progress(p) for p in progress or []]
+    support_given = [_support(s) for s in support or []]
+
+    async def make(plans: PlanClient, plan: str) -> RecordCheckIn:
+        current = await plans.status(plan, as_)
+        problems = _check_in_problems(current, progress_given, support_given)
+        if problems:
+            for line in problems:
+                errors.print(f"[red]error:[/] {escape(line)}", highlight=False)
+            errors.print(_check_in_ids(current), highlight=False, markup=False)
+            raise typer.Exit(2)
+        return build(
+            RecordCheckIn,
+            actor=as_,
+            number=number,
+            progress=progress_given,
+            support=support_given,
+            feedback=feedback,
+            adjustments=adjustments,
+        )
+
+    perform(ctx, Plan.record_check_in, make)
+
+
+def _check_in_problems(
+    status: PlanStatus, progress: list[ActivityProgress], support: list[SupportDelivery]
+) -> list[str]:
+    """What a check-in's ids get wrong against the plan's current version."""
+    activities = {a.id for a in status.content.activities}
+    commitments = {s.id for s in status.content.support}
+    problems = [
+        f"--progress {p.activity_id}: the plan has no activity {p.activity_id}"
+        for p in progress
+        if p.activity_id not in activities
+    ] + [
+        f"--support {s.support_id}: the plan has no support commitment {s.support_id}"
+        for s in support
+        if s.support_id not in commitments
+    ]
+    if not progress:
+        problems.append("--progress is missing: one per activity, like a1=in_progress[:note]")
+    if not support:
+        problems.append("--support is missing: one per support commitment, like s1=yes[:note]")
+    return problems
+
+
+def _check_in_ids(status: PlanStatus) -> str:
+    """The ids a check-in names, with what each one is."""
+    content = status.content
+    lines = [f"Plan {status.plan_id}, version {status.version}: its activities"]
+    lines += [f"  {a.id}  {a.description} ({a.status.value})" for a in content.activities]
+    lines.append("and the support the manager promised")
+    lines += [f"  {s.id}  {role_name(s.kind)}: {s.description}" for s in content.support]
+    return "\n".join(lines)
 
 
 @act_app.command()

@@ -9,11 +9,12 @@ from __future__ import annotations
 import shutil
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
@@ -44,6 +45,7 @@ from coaching.visibility import register_search_attributes
 from integrations import build_integrations
 from starter.binaries import installed_binary
 from starter.display import show_status
+from starter.local_stack import EXAMPLE_FORM
 from starter.plan_client import PlanClient, load_directory
 from store.database import create_store_engine
 from store.hr_queries import HrQueries
@@ -51,7 +53,6 @@ from store.schema import upgrade_database
 from worker import build_worker
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
-EXAMPLE_FORM = Path("examples/plan.yaml")
 QUIET_RUNTIME = Runtime(
     telemetry=TelemetryConfig(
         logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
@@ -62,17 +63,19 @@ OUTPUTS = ("documents", "invites", "outbox")
 
 
 class DemoStory:
-    """The people of the example org play their parts; `step` narrates with the plan's clock."""
+    """The people of the example org play their parts; `step` narrates with the plan's clock,
+    in the team member's time zone: the plan is theirs."""
 
     def __init__(self, env: WorkflowEnvironment, plans: PlanClient, console: Console) -> None:
         self.env = env
         self.plans = plans
         self.console = console
         self.plan_id = ""
+        self.zone: tzinfo = UTC
 
     async def step(self, who: str, what: str) -> None:
-        now = await self.env.get_current_time()
-        self.console.print(f"[dim]{now:%a %d %b %H:%M}[/] [bold]{who}[/] {what}")
+        now = (await self.env.get_current_time()).astimezone(self.zone)
+        self.console.print(f"[dim]{now:%a %d %b %H:%M %Z}[/] [bold]{who}[/] {escape(what)}")
 
     async def status(self) -> PlanStatus:
         return await self.plans.status(self.plan_id, self.plans.directory.hr_people[0].email)
@@ -88,6 +91,8 @@ class DemoStory:
         self.plan_id = started.plan_id
         parties = started.parties
         boss, member, skip = parties.manager, parties.team_member, parties.skip_level
+        self.zone = member.zone
+        self.console.print(f"Times are {member.name}'s, in {member.zone}.")
         await self.step(boss.name, f"starts plan {self.plan_id} for {member.name}")
 
         await self.env.sleep(timedelta(hours=20))
@@ -158,30 +163,39 @@ class DemoStory:
 
         status = await self.wait_for(Phase.active)
         await self.step("calendar", f"{len(status.check_ins)} weekly check-ins sent as one series")
+        for commitment in status.content.support:
+            await self.step(
+                boss.name, f"promises support {commitment.id}: {commitment.description}"
+            )
         for check_in in status.check_ins:
             await self.advance_to_check_in(check_in.number, status)
             done = check_in.number >= len(status.check_ins) - 1
+            recorded = RecordCheckIn(
+                actor=boss.email,
+                number=check_in.number,
+                progress=[
+                    ActivityProgress(
+                        activity_id=a.id,
+                        status=ActivityStatus.done if done else ActivityStatus.in_progress,
+                        note="on track" if not done else "finished",
+                    )
+                    for a in status.content.activities
+                ],
+                support=[
+                    SupportDelivery(support_id=s.id, delivered=True)
+                    if check_in.number != 2 or s.id == "s1"
+                    else SupportDelivery(
+                        support_id=s.id, delivered=False, note="travelling that week"
+                    )
+                    for s in status.content.support
+                ],
+                feedback="Clear writing; the review questions were handled calmly.",
+            )
             await self.act(
                 boss.name,
-                f"records check-in {check_in.number}",
+                f"records check-in {check_in.number}; {delivery(recorded.support)}",
                 Plan.record_check_in,
-                RecordCheckIn(
-                    actor=boss.email,
-                    number=check_in.number,
-                    progress=[
-                        ActivityProgress(
-                            activity_id=a.id,
-                            status=ActivityStatus.done if done else ActivityStatus.in_progress,
-                            note="on track" if not done else "finished",
-                        )
-                        for a in status.content.activities
-                    ],
-                    support=[
-                        SupportDelivery(support_id=s.id, delivered=check_in.number != 2)
-                        for s in status.content.support
-                    ],
-                    feedback="Clear writing; the review questions were handled calmly.",
-                ),
+                recorded,
             )
             await self.act(
                 member.name,
@@ -232,6 +246,18 @@ class DemoStory:
         await self.step(who, what)
 
 
+def delivery(support: list[SupportDelivery]) -> str:
+    """Which support commitments were delivered at a check-in, and which were not, and why."""
+    given = [s.support_id for s in support if s.delivered]
+    missed = [s for s in support if not s.delivered]
+    said = [
+        f"support {', '.join(given)} delivered" if given else "",
+        f"{', '.join(s.support_id for s in missed)} not delivered" if missed else "",
+    ]
+    why = "; ".join(sorted({s.note for s in missed if s.note}))
+    return ", ".join(part for part in said if part) + (f" ({why})" if why else "")
+
+
 async def run_demo(folder: Path, settings: Settings, console: Console) -> int:
     for output in OUTPUTS:
         shutil.rmtree(folder / output, ignore_errors=True)
@@ -262,7 +288,7 @@ async def run_demo(folder: Path, settings: Settings, console: Console) -> int:
                 plans = PlanClient(env.client, demo_settings, directory, records)
                 story = DemoStory(env, plans, console)
                 final = await story.play(form, manager)
-    show_status(final, console)
+    show_status(final, console, final.parties.team_member.zone)
     console.print(f"\n[bold]Plan {final.plan_id} closed as {final.outcome}[/]. What it made:")
     for output in OUTPUTS:
         files = sorted((folder / output).rglob("*.*"))

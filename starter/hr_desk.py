@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from coaching.org import DirectoryError, OrgDirectory
+from coaching.org import DirectoryEntry, DirectoryError, OrgDirectory
 from coaching.plan import Role
 from coaching.settings import Settings
 from starter.plan_client import (
@@ -30,6 +30,7 @@ from store.hr_queries import (
     HrQueries,
     MyPlans,
     OverdueGroup,
+    PartyPlans,
     PlanCounts,
     PlanFilter,
     PlanHistory,
@@ -77,11 +78,14 @@ class HrDesk:
             raise DatabaseUnavailable(str(error)) from None
         return cls(engine, directory)
 
-    def scope_for(self, viewer: str) -> Scope:
+    def person(self, viewer: str) -> DirectoryEntry:
         try:
-            person = self.directory.by_email(viewer)
+            return self.directory.by_email(viewer)
         except DirectoryError as error:
             raise PlanError(f"--as: {error}") from None
+
+    def scope_for(self, viewer: str) -> Scope:
+        person = self.person(viewer)
         if person.hr:
             return Scope.everyone()
         if self.directory.reports_of(person.email):
@@ -103,11 +107,14 @@ class HrDesk:
 
     def my_plans(self, viewer: str) -> MyPlans:
         """The plans a person is a party to; anyone in the directory may ask."""
-        try:
-            person = self.directory.by_email(viewer)
-        except DirectoryError as error:
-            raise PlanError(f"--as: {error}") from None
+        person = self.person(viewer)
         return self._read(lambda: self.queries.my_plans(person.id, _now()))
+
+    def plans_of(self, viewer: str, limit: int) -> PartyPlans:
+        """`coachplan list`: the plans a person is a party to; HR's people see every plan."""
+        person = self.person(viewer)
+        party = None if person.hr else person.id
+        return self._read(lambda: self.queries.plans_of(party, _now(), limit))
 
     def overdue(self, viewer: str) -> list[OverdueGroup]:
         scope = self.scope_for(viewer)

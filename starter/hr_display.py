@@ -1,26 +1,24 @@
-"""HR's records in a terminal: lists sorted by deadline, the overdue board, one plan's record."""
+"""HR's records in a terminal: lists sorted by deadline, the overdue board, one plan's record.
+
+Times are in the reader's zone, named, as everywhere in the CLI.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from datetime import tzinfo
 
 from rich.console import Console
+from rich.markup import escape
 
-from starter.display import role_name, titled_table, when
-from store.hr_queries import OverdueGroup, PlanHistory, PlanListing, PlanPage
-
-NameOf = Callable[[str], str]
-
-
-def deadline(plan: PlanListing) -> str:
-    text = when(plan.next_deadline)
-    return f"[red]{text} overdue[/]" if plan.overdue else text
+from coaching.status import PlanStatus
+from starter.display import PLAN_ID_COLUMN, NameOf, deadline, role_name, titled_table, when
+from store.hr_queries import OverdueGroup, PlanHistory, PlanPage
 
 
-def show_hr_plans(page: PlanPage, name_of: NameOf, console: Console) -> None:
+def show_hr_plans(page: PlanPage, name_of: NameOf, console: Console, zone: tzinfo) -> None:
     table = titled_table(
         f"Coaching plans ({_counted(page)})",
-        "plan",
+        PLAN_ID_COLUMN,
         "team member",
         "manager",
         "phase",
@@ -34,58 +32,90 @@ def show_hr_plans(page: PlanPage, name_of: NameOf, console: Console) -> None:
             name_of(plan.team_member_id),
             name_of(plan.manager_id),
             plan.phase.value,
-            deadline(plan),
+            deadline(plan, zone),
             ", ".join(role_name(r) for r in plan.next_owed_by) or "-",
             plan.outcome.value if plan.outcome else "-",
         )
     console.print(table)
 
 
-def show_overdue(groups: list[OverdueGroup], name_of: NameOf, console: Console) -> None:
+def show_overdue(
+    groups: list[OverdueGroup], name_of: NameOf, console: Console, zone: tzinfo
+) -> None:
     if not groups:
         console.print("Nothing is overdue.")
         return
     for group in groups:
         table = titled_table(
-            f"{name_of(group.person_id)} owes", "plan", "phase", "as", "what", "was due"
+            f"{name_of(group.person_id)} owes", PLAN_ID_COLUMN, "phase", "as", "what", "was due"
         )
         for item in group.items:
             table.add_row(
-                item.plan_id, item.phase.value, role_name(item.role), item.action, when(item.due)
+                item.plan_id,
+                item.phase.value,
+                role_name(item.role),
+                escape(item.action),
+                when(item.due, zone),
             )
         console.print(table)
 
 
-def show_history(history: PlanHistory, name_of: NameOf, console: Console) -> None:
+def show_history(
+    history: PlanHistory,
+    live: PlanStatus | None,
+    unavailable: str,
+    name_of: NameOf,
+    console: Console,
+    zone: tzinfo,
+) -> None:
+    """The record, each section once; the live state, where the plan answers, replaces what
+    the record holds of it (phase, version, who owes what)."""
     plan = history.plan
-    console.rule(f"HR's record of plan {plan.plan_id}")
-    outcome = f" · outcome [bold]{plan.outcome.value}[/]" if plan.outcome else ""
+    console.rule(f"Plan {plan.plan_id}: HR's record")
+    if live is None:
+        phase, outcome, version = plan.phase, plan.outcome, plan.version
+        console.print(
+            f"[yellow]Live state unavailable, shown as recorded:[/] {escape(unavailable)}"
+        )
+    else:
+        phase, outcome, version = live.phase, live.outcome, live.version
+    shown_outcome = f" · outcome [bold]{outcome.value}[/]" if outcome else ""
     console.print(
         f"{name_of(plan.team_member_id)} with {name_of(plan.manager_id)} "
-        f"(skip-level {name_of(plan.skip_level_id)}) · phase [bold]{plan.phase.value}[/]{outcome}"
-        f" · version {plan.version}\n{plan.starts_on} to {plan.ends_on} · started "
-        f"{when(plan.started_at)} · closed {when(plan.closed_at)} · next deadline "
-        f"{deadline(plan)}"
+        f"(skip-level {name_of(plan.skip_level_id)}) · phase [bold]{phase.value}[/]"
+        f"{shown_outcome} · version {version}\n{plan.starts_on} to {plan.ends_on} · started "
+        f"{when(plan.started_at, zone)} · closed {when(plan.closed_at, zone)}"
     )
-    owed = titled_table("Who owes what by when (as recorded)", "who", "what", "by")
-    for o in history.owed:
-        optional = " (optional)" if o.optional else ""
-        owed.add_row(
-            f"{role_name(o.role)}: {name_of(o.person_id)}", o.action + optional, when(o.due)
-        )
-    if not history.owed:
+    console.print(f"Times are in {zone}.")
+    owed = titled_table(
+        "Who owes what by when" + (" (as recorded)" if live is None else ""), "who", "what", "by"
+    )
+    rows = (
+        [(o.role, name_of(o.person_id), o.action, o.optional, o.due) for o in history.owed]
+        if live is None
+        else [(o.role, ", ".join(o.who), o.action, o.optional, o.due) for o in live.owed]
+    )
+    for role, who, action, optional, due in rows:
+        shown = action + (" (optional)" if optional else "")
+        owed.add_row(f"{role_name(role)}: {who}", escape(shown), when(due, zone))
+    if not owed.rows:
         owed.add_row("nobody", "nothing is waiting", "-")
     console.print(owed)
     versions = titled_table("Versions", "version", "by", "when", "what changed", "SHA-256")
     for v in history.versions:
-        versions.add_row(str(v.number), v.author, when(v.created_at), v.summary, v.sha256[:16])
+        versions.add_row(
+            str(v.number), v.author, when(v.created_at, zone), escape(v.summary), v.sha256[:16]
+        )
     console.print(versions)
     if history.signatures:
         signatures = titled_table("Signatures", "who", "version", "signed", "voided")
         for s in history.signatures:
-            voided = f"{when(s.voided_at)}: {s.voided_because}" if s.voided_at else "-"
+            voided = f"{when(s.voided_at, zone)}: {s.voided_because}" if s.voided_at else "-"
             signatures.add_row(
-                f"{role_name(s.role)}: {s.email}", str(s.version), when(s.signed_at), voided
+                f"{role_name(s.role)}: {s.email}",
+                str(s.version),
+                when(s.signed_at, zone),
+                escape(voided),
             )
         console.print(signatures)
     if history.check_ins:
@@ -95,27 +125,24 @@ def show_history(history: PlanHistory, name_of: NameOf, console: Console) -> Non
         for c in history.check_ins:
             check_ins.add_row(
                 str(c.number),
-                when(c.due_at),
+                when(c.due_at, zone),
                 c.status,
-                when(c.recorded_at),
+                when(c.recorded_at, zone),
                 str(c.team_member_notes),
             )
         console.print(check_ins)
     if history.review is not None:
         review = history.review
+        comment = review.team_member_comment
         console.print(
-            f"[bold]Review[/] by {review.submitted_by} on {when(review.submitted_at)}: "
-            f"{review.outcome}. {review.achievements} Next: {review.next_steps}"
-            + (
-                f"\nTeam member's comment: {review.team_member_comment}"
-                if review.team_member_comment
-                else ""
-            )
+            f"[bold]Review[/] by {review.submitted_by} on {when(review.submitted_at, zone)}: "
+            f"{review.outcome}. {escape(review.achievements)} Next: {escape(review.next_steps)}"
+            + (f"\nTeam member's comment: {escape(comment)}" if comment else "")
         )
     audit = titled_table("Audit log", "when", "who", "what", "version", "detail")
     for line in history.audit:
         what = f"[red]refused: {line.action}[/]" if line.refused else line.action
-        audit.add_row(when(line.at), line.actor, what, str(line.version), line.detail)
+        audit.add_row(when(line.at, zone), line.actor, what, str(line.version), escape(line.detail))
     console.print(audit)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import signal
 import socket
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import yaml
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
@@ -32,7 +34,7 @@ from temporalio.service import RPCError
 from coaching.connection import connect
 from coaching.form import PlanForm
 from coaching.org import OrgDirectory
-from coaching.settings import Settings
+from coaching.settings import ENV_VARS, Settings
 from coaching.visibility import dev_server_flags
 from starter.binaries import MissingBinary, installed_binary
 from store.schema import upgrade_database
@@ -48,6 +50,16 @@ WEB_START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 """Per child: the worker's graceful shutdown takes up to 10 s."""
 PROGRESS_EVERY = 3.0
+CLI_SETTINGS = (
+    "temporal_address",
+    "namespace",
+    "task_queue",
+    "data_dir",
+    "org_file",
+    "database_url",
+    "secret_key",
+)
+"""What the commands the banner prints read: they reach this stack only with the same values."""
 LOG_TAIL_LINES = 15
 
 T = TypeVar("T")
@@ -140,7 +152,7 @@ async def _run(settings: Settings) -> int:
         await _watch(_wait_for_worker(client, settings), stop, children)
         children.append(await _start_web(settings))
         await _watch(_wait_for_web(settings), stop, children)
-        _print_next_steps(settings)
+        print(next_steps(settings), flush=True)
         await _watch(stop.wait(), stop, children)
     except _Interrupted:
         print("\nstopping coachplan...", flush=True)
@@ -158,7 +170,7 @@ async def _start_server(settings: Settings) -> _Child:
         temporal = installed_binary("temporal")
     except MissingBinary as error:
         raise StackError(str(error)) from None
-    log = settings.data_dir / "temporal.log"
+    log = _log_file(settings, "temporal")
     with log.open("wb") as output:
         process = await _spawn(
             [
@@ -186,15 +198,26 @@ async def _start_server(settings: Settings) -> _Child:
 
 
 async def _start_worker(settings: Settings) -> _Child:
-    process = await _spawn([sys.executable, "-m", "worker"], env=_child_env(settings))
-    print(f"started the worker (pid {process.pid})", flush=True)
-    return _Child("the worker", process)
+    return await _start_logged("the worker", "worker", settings)
 
 
 async def _start_web(settings: Settings) -> _Child:
-    process = await _spawn([sys.executable, "-m", "web"], env=_child_env(settings))
-    print(f"started the web app (pid {process.pid})", flush=True)
-    return _Child("the web app", process)
+    return await _start_logged("the web app", "web", settings)
+
+
+async def _start_logged(name: str, program: str, settings: Settings) -> _Child:
+    """Its log goes to a file; only warnings and errors reach this console."""
+    log = _log_file(settings, program)
+    process = await _spawn(
+        [sys.executable, "-m", "starter.logged_child", program, str(log)],
+        env=_child_env(settings),
+    )
+    print(f"started {name} (pid {process.pid}), logging to {log}", flush=True)
+    return _Child(name, process, log)
+
+
+def _log_file(settings: Settings, program: str) -> Path:
+    return settings.data_dir / f"{program}.log"
 
 
 def _child_env(settings: Settings) -> dict[str, str]:
@@ -260,7 +283,7 @@ async def _wait_for_server(settings: Settings) -> Client:
         if now - started > SERVER_START_TIMEOUT:
             raise StackError(
                 f"the Temporal server did not answer on {settings.temporal_address} and {url} "
-                f"within {SERVER_START_TIMEOUT:.0f} s; see {settings.data_dir / 'temporal.log'}"
+                f"within {SERVER_START_TIMEOUT:.0f} s; see {_log_file(settings, 'temporal')}"
             )
         if now - reported >= PROGRESS_EVERY:
             reported = now
@@ -301,30 +324,63 @@ async def _wait_for_worker(client: Client, settings: Settings) -> None:
     )
 
 
-def _print_next_steps(settings: Settings) -> None:
+def next_steps(settings: Settings) -> str:
+    """The ready banner: where everything is, and commands that reach this very stack from
+    another terminal (with the addresses and ports chosen for it)."""
     cli = Path(sys.executable).parent / "coachplan"
     if cli.is_relative_to(Path.cwd()):
         cli = cli.relative_to(Path.cwd())
     manager = _example_manager(settings) or "<manager email>"
-    print(
-        f"""
-{READY}.
-  Web app      {settings.web_url}  (sign in as {manager} to start a plan)
-  Temporal UI  http://{settings.temporal_host}:{settings.ui_port}
-  Temporal     {settings.temporal_address}, namespace {settings.namespace}, \
-task queue {settings.task_queue}
-  Files        {settings.data_dir}/ (documents, calendar invites, outbox, temporal.db)
-  HR's records {settings.database}
-
-Try:
-  {cli} start --form {EXAMPLE_FORM} --as {manager}
-  {cli} status <plan id> --as {manager}
-  {cli} demo
-  {cli} hr list --as {_example_hr(settings) or "<HR email>"}
-
-Press Ctrl-C to stop.""",
-        flush=True,
+    logs = ", ".join(str(_log_file(settings, name)) for name in ("worker", "web", "temporal"))
+    exported, secret = _cli_environment(settings)
+    setup = [f"  export {' '.join(exported)}"] if exported else []
+    if secret:
+        setup.append(f"  # and {' and '.join(secret)} as set here (secret, so not shown)")
+    return "\n".join(
+        [
+            "",
+            f"{READY}.",
+            f"  Web app      {settings.web_url}  (sign in as {manager} to start a plan)",
+            f"  Temporal UI  http://{settings.temporal_host}:{settings.ui_port}",
+            f"  Temporal     {settings.temporal_address}, namespace {settings.namespace}, "
+            f"task queue {settings.task_queue}",
+            f"  Files        {settings.data_dir}/ (documents, calendar invites, outbox, "
+            "temporal.db)",
+            f"  Logs         {logs} (here: warnings and errors only)",
+            f"  HR's records {_without_password(settings.database)}",
+            "",
+            "Try, in another terminal:",
+            *setup,
+            f"  {cli} start --form {EXAMPLE_FORM} --as {manager}",
+            f"  {cli} list --as {manager}",
+            f"  {cli} status <plan id> --as {manager}",
+            f"  {cli} demo",
+            f"  {cli} hr list --as {_example_hr(settings) or '<HR email>'}",
+            "",
+            "Press Ctrl-C to stop.",
+        ]
     )
+
+
+def _cli_environment(settings: Settings) -> tuple[list[str], list[str]]:
+    """`VARIABLE=value` for each setting the commands need that is not the default, and the
+    names of those whose value is secret (never printed)."""
+    defaults = Settings()
+    exported, secret = [], []
+    for field in CLI_SETTINGS:
+        value = getattr(settings, field)
+        if value == getattr(defaults, field):
+            continue
+        variable = ENV_VARS[field]
+        if field == "secret_key" or (field == "database_url" and make_url(value).password):
+            secret.append(variable)
+        else:
+            exported.append(f"{variable}={shlex.quote(str(value))}")
+    return exported, secret
+
+
+def _without_password(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _example_manager(settings: Settings) -> str | None:

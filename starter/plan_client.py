@@ -181,11 +181,42 @@ class PlanClient:
             ) from None
 
     async def status(self, plan_id: str, viewer: str) -> PlanStatus:
-        """The live state, for one of the plan's four parties (or anyone in HR) only."""
-        status = await self._query(plan_id)
+        """The live state, for one of the plan's four parties (or anyone in HR) only.
+
+        When the plan cannot answer (no worker), only those who may see it hear why; anyone
+        else hears that there is no such plan, as for a plan that does not exist.
+        """
+        try:
+            status = await self._query(plan_id)
+        except PlanNotFound:
+            raise
+        except PlanError:
+            if not await self._started_for(plan_id, viewer):
+                raise PlanNotFound(plan_id) from None
+            raise
         if not self.roles_of(status, viewer):
             raise PlanNotFound(plan_id)
         return status
+
+    async def _started_for(self, plan_id: str, viewer: str) -> bool:
+        """Whether the viewer may see a plan that cannot answer a query: its parties are in
+        the workflow's start input, which the server keeps without a worker; the team member
+        counts once HR's records say the plan was shared with them."""
+        events = self._handle(plan_id).fetch_history_events(page_size=1)
+        try:
+            first = await self._guard(lambda: anext(aiter(events)))
+        except RPCError:
+            return False
+        payloads = first.workflow_execution_started_event_attributes.input.payloads
+        (start,) = await self._client.data_converter.decode(payloads, [StartPlan])
+        roles = start.parties.roles_of(viewer)
+        if self.directory.is_hr(viewer):
+            roles.add(Role.hr)
+        if Role.team_member in roles:
+            recorded = await self._read_records(lambda: self._records.listing(plan_id))
+            if recorded is None or not recorded.team_member_included:
+                roles.discard(Role.team_member)
+        return bool(roles)
 
     async def summary(self, plan_id: str) -> PlanSummary:
         """For someone who has not said who they are: the state, without names or content."""
@@ -232,20 +263,6 @@ class PlanClient:
         )
         with contextlib.suppress(RPCError):
             await handle.signal(CoachingPlanWorkflow.note_refusal, refusal)
-
-    async def plans(self, viewer: str) -> list[PlanStatus]:
-        """Every plan the viewer is a party to (HR sees all), newest first."""
-        found = []
-        query = f'WorkflowType = "{CoachingPlanWorkflow.__name__}"'
-        async for execution in self._client.list_workflows(query):
-            plan_id = execution.id.removeprefix("coaching-plan-")
-            try:
-                status = await self._query(plan_id)
-            except PlanError:
-                continue
-            if self.roles_of(status, viewer):
-                found.append(status)
-        return found
 
     def roles_of(self, status: PlanStatus, viewer: str) -> set[Role]:
         """The viewer's roles on this plan; none means they may not see it at all."""

@@ -3,7 +3,8 @@
 Each answer is one or two indexed queries, whatever the number of plans: HR never waits on
 Temporal for a list. Who may ask is decided by `Scope`: HR sees every plan, a manager sees
 the plans they run and those of their reports' reports. A person's own "My plans" page is
-answered here too, from the plans they are a party to (`my_plans`).
+answered here too, from the plans they are a party to (`my_plans`), and so is
+`coachplan list` (`plans_of`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from sqlalchemy import ColumnElement, Engine, RowMapping, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from coaching.plan import Role, StrictModel
 from coaching.status import Outcome, Phase
+from coaching.validation import explain
 from store.models import (
     AuditRow,
     CheckInRow,
@@ -134,6 +136,21 @@ class MyPlans(StrictModel):
     owed_to_me_total: int = Field(description="How many, of which `owed_to_me` is the first.")
     open_total: int
     closed_total: int
+
+
+class UnreadablePlan(StrictModel):
+    plan_id: str
+    reason: str = Field(description="Why its record cannot be read, field by field.")
+
+
+class PartyPlans(StrictModel):
+    """The plans a person is a party to (every plan, for HR): open ones first, by next
+    deadline, then closed ones, newest first. A record that cannot be read is listed in
+    `unreadable` with the reason, never left out."""
+
+    plans: list[PlanListing]
+    unreadable: list[UnreadablePlan]
+    total: int = Field(description="How many plans match, of which these are the first.")
 
 
 class OverdueItem(StrictModel):
@@ -362,6 +379,33 @@ class HrQueries:
             closed_total=_total(closed_rows),
         )
 
+    def plans_of(
+        self, person_id: str | None, now: datetime, limit: int = DEFAULT_LIMIT
+    ) -> PartyPlans:
+        """One query: the plans `person_id` is a party to, or every plan when it is None."""
+        closed = case((PlanRow.phase.in_(FINAL_PHASES), 1), else_=0)
+        query = (
+            select(*LISTING_COLUMNS, func.count().over().label("total"))
+            .where(true() if person_id is None else _party(person_id))
+            .order_by(
+                closed,
+                PlanRow.next_deadline.asc().nulls_last(),
+                PlanRow.closed_at.desc().nulls_last(),
+                PlanRow.plan_id,
+            )
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        plans, unreadable = [], []
+        for row in rows:
+            try:
+                plans.append(_listing(row, now))
+            except ValueError as error:
+                reason = "; ".join(explain(error)) if isinstance(error, ValidationError) else error
+                unreadable.append(UnreadablePlan(plan_id=row["plan_id"], reason=str(reason)))
+        return PartyPlans(plans=plans, unreadable=unreadable, total=_total(rows))
+
     def open_plan_of(self, team_member_id: str, now: datetime | None = None) -> PlanListing | None:
         """The team member's plan that is neither closed nor cancelled, for the one-open-plan
         rule; the oldest if a race ever left two. Not scoped: it answers a start, not a viewer.
@@ -374,6 +418,16 @@ class HrQueries:
             .order_by(PlanRow.started_at, PlanRow.plan_id)
             .limit(1)
         )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).mappings().first()
+        return None if row is None else _listing(row, now or datetime.now(UTC))
+
+    def listing(self, plan_id: str, now: datetime | None = None) -> PlanListing | None:
+        """One plan's row, whoever asks: for deciding who may see it, not for showing it.
+
+        `now` only decides the `overdue` flag; the clock's by default.
+        """
+        query = select(*LISTING_COLUMNS).where(PlanRow.plan_id == plan_id)
         with self.engine.connect() as connection:
             row = connection.execute(query).mappings().first()
         return None if row is None else _listing(row, now or datetime.now(UTC))

@@ -22,7 +22,7 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from coaching.connection import connect
 from coaching.settings import Settings
 from coaching.visibility import SEARCH_ATTRIBUTES
-from starter.local_stack import READY, run_local_stack
+from starter.local_stack import READY, next_steps, run_local_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 25.0
@@ -158,6 +158,54 @@ def test_up_serves_temporal_and_the_ui_then_stops_on_ctrl_c(stack: Stack) -> Non
     assert "the Temporal server stopped" in output
     assert not alive(server)
     assert not alive(worker)
+    data_dir = stack.settings.data_dir
+    assert f"  Logs         {data_dir}/worker.log, {data_dir}/web.log" in output
+    assert " INFO " not in output, "INFO records go to the log files only"
+    assert "INFO coachplan.worker: worker started" in (data_dir / "worker.log").read_text()
+
+
+def test_the_banner_carries_the_addresses_and_ports_chosen(tmp_path: Path) -> None:
+    chosen = Settings(
+        temporal_address="localhost:7300",
+        ui_port=8300,
+        web_port=8080,
+        data_dir=tmp_path / "my data",
+        database_url="postgresql://coach:hunter2@db.internal:5432/coachplan",
+        secret_key="a-secret-key-of-at-least-thirty-two-characters",
+    )
+
+    banner = next_steps(chosen).splitlines()
+
+    assert f"{READY}." in banner
+    assert (
+        "  Web app      http://localhost:8080  (sign in as priya.raman@example.com to start a plan)"
+    ) in banner
+    assert "  Temporal UI  http://localhost:8300" in banner
+    assert "  Temporal     localhost:7300, namespace default, task queue coaching-plans" in banner
+    assert (
+        f"  Logs         {tmp_path}/my data/worker.log, {tmp_path}/my data/web.log, "
+        f"{tmp_path}/my data/temporal.log (here: warnings and errors only)"
+    ) in banner
+    assert "  HR's records postgresql://coach:***@db.internal:5432/coachplan" in banner
+    assert f"  export TEMPORAL_ADDRESS=localhost:7300 COACHPLAN_DATA_DIR='{tmp_path}/my data'" in (
+        banner
+    )
+    assert "  # and DATABASE_URL and COACHPLAN_SECRET_KEY as set here (secret, so not shown)" in (
+        banner
+    )
+    assert not any("hunter2" in line or "a-secret-key" in line for line in banner)
+    commands = [line.strip() for line in banner if "/coachplan " in line]
+    assert commands[0].endswith("start --form examples/plan.yaml --as priya.raman@example.com")
+    assert commands[-1].endswith("hr list --as grace.liu@example.com")
+
+
+def test_the_banner_needs_no_exports_with_the_defaults() -> None:
+    banner = next_steps(Settings())
+
+    assert "  Web app      http://localhost:8000" in banner
+    assert "  Temporal UI  http://localhost:8233\n" in banner
+    assert "export" not in banner
+    assert "  Logs         var/worker.log, var/web.log, var/temporal.log" in banner
 
 
 def test_up_stops_the_worker_when_the_server_dies(stack: Stack) -> None:

@@ -20,7 +20,9 @@ from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.client import Client, WorkflowExecution
 
 from coaching.actions import workflow_id_for
-from coaching.settings import ENV_VARS
+from coaching.settings import ENV_VARS, Settings
+from store.database import create_store_engine
+from store.hr_queries import HrQueries
 from workflows.coaching_plan import CoachingPlanWorkflow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,7 +103,7 @@ class Cli:
 
     client: Client
     env: dict[str, str]
-    task_queue: str
+    settings: Settings
 
     async def __call__(self, *args: str, **variables: str) -> Ran:
         return await coachplan(*args, env={**self.env, **variables})
@@ -126,7 +128,23 @@ class Cli:
         return (await self("status", plan_id, "--as", viewer, "--json")).json()
 
     async def plan_ids(self, viewer: str) -> set[str]:
-        return {plan["plan_id"] for plan in (await self("list", "--as", viewer, "--json")).json()}
+        listed = (await self("list", "--as", viewer, "--json")).json()
+        assert listed["unreadable"] == [], listed
+        return {plan["plan_id"] for plan in listed["plans"]}
+
+    async def recorded(self, plan_id: str, **expected: Any) -> None:
+        """Until HR's store, which `list` reads, holds the plan with these fields: the worker
+        records each change a moment after the workflow makes it."""
+        engine = create_store_engine(self.settings.database)
+        try:
+            deadline = time.monotonic() + WAIT
+            while (found := HrQueries(engine).listing(plan_id)) is None or any(
+                getattr(found, field) != value for field, value in expected.items()
+            ):
+                assert time.monotonic() < deadline, f"{plan_id} recorded as {found}"
+                await asyncio.sleep(0.1)
+        finally:
+            engine.dispose()
 
     async def wait_for_phase(self, plan_id: str, phase: str, viewer: str = GRACE) -> Any:
         """Polls the workflow directly (a CLI run costs a second), then reads it by CLI."""

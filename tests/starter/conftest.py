@@ -38,4 +38,4 @@ async def cli(
             dev_server_env.client, task_queue, build_integrations(settings), executor
         )
         async with worker:
-            yield Cli(dev_server_env.client, env, task_queue)
+            yield Cli(dev_server_env.client, env, settings)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -62,7 +63,7 @@ async def test_a_manager_starts_a_plan_and_the_skip_level_is_asked_first(cli: Cl
     (execution,) = await cli.executions(plan_id)
     assert execution.id == f"coaching-plan-{plan_id}"
     assert execution.workflow_type == CoachingPlanWorkflow.__name__
-    assert execution.task_queue == cli.task_queue
+    assert execution.task_queue == cli.settings.task_queue
     for person in (PRIYA, KWAME, MARCUS):
         first, last = person.split("@")[0].split(".")
         assert first not in execution.id.lower()
@@ -99,7 +100,7 @@ async def test_only_the_parties_see_a_plan_and_the_team_member_after_approval(
         assert "Kwame" not in without_names
         assert "webhook" not in without_names
 
-    await cli.executions(plan_id)  # the list below reads the visibility store
+    await cli.recorded(plan_id)  # the list below reads HR's store
     manager, skip_level, member_list, colleague_list = await asyncio.gather(
         *(cli.plan_ids(viewer) for viewer in (PRIYA, MARCUS, KWAME, LENA))
     )
@@ -110,10 +111,13 @@ async def test_only_the_parties_see_a_plan_and_the_team_member_after_approval(
 
     approved = await cli("act", plan_id, "approve", "--as", MARCUS, "--comment", "Agreed")
     assert approved.code == 0, approved
-    assert "Aligned" in approved.out
+    assert approved.out == (
+        "Aligned: the team member is brought in to co-author the plan. (plan version 1)\n"
+    ), "the plan's answer, whole"
 
     status = await cli.wait_for_phase(plan_id, "co_authoring", viewer=KWAME)
     assert status["team_member_included"] is True
+    await cli.recorded(plan_id, team_member_included=True)
     member_list, colleague_list, still_refused = await asyncio.gather(
         cli.plan_ids(KWAME), cli.plan_ids(LENA), cli("status", plan_id, "--as", LENA)
     )
@@ -304,3 +308,268 @@ async def test_requested_changes_are_answered_with_a_revised_form(cli: Cli, tmp_
     )
     assert missing.code == 2, missing
     assert "form: nowhere.yaml does not exist" in missing.err
+
+
+async def test_a_form_file_that_cannot_be_read_is_refused_in_one_line(tmp_path: Path) -> None:
+    """Checked before anything is sent: no server is needed to hear what is wrong."""
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("development_area: Präsentieren\n".encode("latin-1"))
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("team_member: [kwame.mensah@example.com\ngoal: x\n")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    a_list = tmp_path / "list.yaml"
+    a_list.write_text("- development_area: x\n")
+    with_bom = tmp_path / "bom.yaml"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + EXAMPLE_FORM.read_bytes())
+    env = hermetic_env(TEMPORAL_ADDRESS="127.0.0.1:1")
+    expected = {
+        latin1: f"form: {latin1} is not UTF-8 text (byte 0xe4 at offset 20); save it as UTF-8",
+        broken: f"form: {broken} is not valid YAML: expected ',' or ']', but got ':' "
+        "(line 2, column 5)",
+        empty: f"form: {empty} is empty; see examples/plan.yaml for a filled form",
+        a_list: f"form: {a_list} must be a mapping of fields, not a list; see "
+        "examples/plan.yaml for a filled form",
+        tmp_path: f"form: {tmp_path} is a directory, not a form file (YAML, like "
+        "examples/plan.yaml)",
+        tmp_path / "missing.yaml": f"form: {tmp_path / 'missing.yaml'} does not exist",
+    }
+    commands = [
+        ("start", "--form", "{form}", "--as", PRIYA),
+        ("act", "abcdef123456", "revise", "--as", PRIYA, "--form", "{form}", "--summary", "x"),
+    ]
+
+    runs = await asyncio.gather(
+        *(
+            coachplan(*(arg.format(form=form) for arg in command), env=env)
+            for command in commands
+            for form in expected
+        ),
+        coachplan("start", "--form", str(with_bom), "--as", PRIYA, env=env),
+    )
+
+    *refused, bom = runs
+    for ran, line in zip(refused, [*expected.values(), *expected.values()], strict=True):
+        assert ran.code == 2, ran
+        assert ran.err == f"error: {line}\n", ran
+        assert ran.out == ""
+    assert bom.code == 1, "a UTF-8 form with a byte order mark is read, then Temporal is down"
+    assert "cannot reach Temporal" in bom.err, bom
+
+
+async def test_an_unknown_email_names_the_option() -> None:
+    env = hermetic_env(TEMPORAL_ADDRESS="127.0.0.1:1")
+    nobody = "nobody@example.com"
+    commands = [
+        ("start", "--form", str(EXAMPLE_FORM), "--as", nobody),
+        ("status", "abcdef123456", "--as", nobody),
+        ("list", "--as", nobody),
+        ("act", "abcdef123456", "approve", "--as", nobody),
+        ("act", "abcdef123456", "cancel", "--as", nobody, "--reason", "Not mine"),
+        ("hr", "list", "--as", nobody),
+        ("hr", "show", "abcdef123456", "--as", nobody),
+    ]
+
+    runs = await asyncio.gather(*(coachplan(*command, env=env) for command in commands))
+
+    for command, ran in zip(commands, runs, strict=True):
+        assert ran.code == 2, (command, ran)
+        assert ran.err == (
+            "error: --as: nobody@example.com is not in the Northwind Labs directory\n"
+        ), (command, ran)
+
+
+def every_command_on(plan_id: str, viewer: str, form: Path) -> list[tuple[str, ...]]:
+    """Every command that takes a plan, each with data good enough to reach the plan."""
+    act = ("act", plan_id)
+    return [
+        ("status", plan_id, "--as", viewer),
+        ("status", plan_id, "--as", viewer, "--json"),
+        (*act, "approve", "--as", viewer),
+        (*act, "request-changes", "--as", viewer, "--comment", "Sharper, please"),
+        (*act, "revise", "--as", viewer, "--form", str(form), "--summary", "Sharper"),
+        (*act, "propose", "--as", viewer, "--add", "Pair on the rollout"),
+        (*act, "ready", "--as", viewer),
+        (*act, "sign", "--as", viewer, "--yes"),
+        (*act, "sign", "--as", viewer),
+        (*act, "decline", "--as", viewer, "--comment", "Not yet"),
+        (*act, "check-in", "--as", viewer, "--number", "1", "--progress", "a1=in_progress",
+         "--support", "s1=yes", "--feedback", "Good start"),
+        (*act, "check-in", "--as", viewer, "--number", "1", "--feedback", "Good start"),
+        (*act, "note", "--as", viewer, "--number", "1", "--note", "It helped"),
+        (*act, "review", "--as", viewer, "--outcome", "achieved", "--achievements", "All of it",
+         "--next-steps", "More of it"),
+        (*act, "comment", "--as", viewer, "--comment", "Thank you"),
+        (*act, "extend", "--as", viewer, "--new-end", inside_the_timeline().isoformat(),
+         "--reason", "More time helps"),
+        (*act, "cancel", "--as", viewer, "--reason", "Team change"),
+    ]  # fmt: skip
+
+
+async def answers(cli: Cli, commands: list[tuple[str, ...]]) -> list[tuple[int, str, str]]:
+    """Exit code, stdout and stderr of each, a few at a time (the machine is shared)."""
+    running = asyncio.Semaphore(4)
+
+    async def one(command: tuple[str, ...]) -> tuple[int, str, str]:
+        async with running:
+            ran = await cli(*command)
+        return ran.code, ran.out, ran.err
+
+    return await asyncio.gather(*(one(command) for command in commands))
+
+
+async def test_a_plan_someone_may_not_see_answers_as_if_it_did_not_exist(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """An outsider, the team member before the skip-level approves, and a manager whose
+    records do not include the plan: for each command, the same code and words as a plan id
+    that was never used."""
+    plan_id = await cli.start()
+    await cli.recorded(plan_id)
+    never = "abcdef123456"
+    form = write_form(tmp_path)
+
+    nowhere = await answers(cli, every_command_on(never, LENA, form))
+    for viewer in (LENA, KWAME):
+        hidden = await answers(cli, every_command_on(plan_id, viewer, form))
+        for command, seen, expected in zip(
+            every_command_on(plan_id, viewer, form), hidden, nowhere, strict=True
+        ):
+            code, out, err = seen
+            assert (code, out, err.replace(plan_id, never)) == expected, (viewer, command, seen)
+    assert nowhere[0] == (2, "", f"error: there is no plan {never}\n")
+    as_other_manager = await cli("hr", "show", plan_id, "--as", "tom.becker@example.com")
+    no_such_plan = await cli("hr", "show", never, "--as", "tom.becker@example.com")
+    assert (as_other_manager.code, as_other_manager.err.replace(plan_id, never)) == (
+        no_such_plan.code,
+        no_such_plan.err,
+    )
+    assert no_such_plan.err == f"error: there is no plan {never}\n"
+
+    refused = await cli.status(plan_id)
+    assert [e["kind"] for e in refused["events"] if e["actor"] != "system"] == ["started"]
+
+
+async def test_a_finished_plan_is_finished_only_for_its_parties(cli: Cli) -> None:
+    plan_id = await cli.start()
+    cancelled = await cli("act", plan_id, "cancel", "--as", GRACE, "--reason", "Team change")
+    assert cancelled.code == 0, cancelled
+    await cli.wait_until_closed(plan_id)
+
+    party, outsider, never = await asyncio.gather(
+        cli("act", plan_id, "cancel", "--as", PRIYA, "--reason", "Again"),
+        cli("act", plan_id, "cancel", "--as", LENA, "--reason", "Again"),
+        cli("act", "abcdef123456", "cancel", "--as", LENA, "--reason", "Again"),
+    )
+
+    assert party.code == 2, party
+    assert party.err == f"error: refused: plan {plan_id} has finished; nothing can change it now\n"
+    assert (outsider.code, outsider.err) == (2, f"error: there is no plan {plan_id}\n")
+    assert (never.code, never.err) == (2, "error: there is no plan abcdef123456\n")
+
+
+async def test_a_refused_signature_comes_without_the_signing_statement(cli: Cli) -> None:
+    plan_id = await cli.start()
+
+    too_early, asked_early = await asyncio.gather(
+        cli("act", plan_id, "sign", "--as", PRIYA, "--yes"),
+        cli("act", plan_id, "sign", "--as", PRIYA),
+    )
+
+    for refused in (too_early, asked_early):
+        assert refused.code == 2, refused
+        assert refused.out == "", "no 'You are signing...' before a refusal"
+        assert refused.err == (
+            "error: refused: cannot sign the plan while the plan is in alignment; "
+            "possible in: signing\n"
+        )
+
+
+async def test_a_check_in_names_the_plans_activity_and_support_ids(cli: Cli) -> None:
+    """The ids are checked against the plan before anything is sent, in any phase."""
+    plan_id = await cli.start()
+    act = ("act", plan_id, "check-in", "--as", PRIYA, "--number", "1", "--feedback", "Good")
+
+    missing, unknown, helped, shown = await asyncio.gather(
+        cli(*act),
+        cli(*act, "--progress", "a1=done", "--progress", "a9=done", "--support", "s7=no"),
+        cli("act", plan_id, "check-in", "--help"),
+        cli("status", plan_id, "--as", PRIYA),
+    )
+
+    status = await cli.status(plan_id, PRIYA)
+    listed = [
+        f"Plan {plan_id}, version 1: its activities",
+        *(f"  {a['id']}  {a['description']} (planned)" for a in status["content"]["activities"]),
+        "and the support the manager promised",
+        *(
+            f"  {s['id']}  {s['kind'].replace('_', ' ')}: {s['description']}"
+            for s in status["content"]["support"]
+        ),
+    ]
+    assert missing.code == 2, missing
+    assert missing.err.splitlines() == [
+        "error: --progress is missing: one per activity, like a1=in_progress[:note]",
+        "error: --support is missing: one per support commitment, like s1=yes[:note]",
+        *listed,
+    ]
+    assert unknown.code == 2, unknown
+    assert unknown.err.splitlines() == [
+        "error: --progress a9: the plan has no activity a9",
+        "error: --support s7: the plan has no support commitment s7",
+        *listed,
+    ]
+    assert helped.code == 0, helped
+    assert "coachplan status PLAN --as EMAIL" in helped.out
+    assert "lists them instead" in helped.out
+    assert "Activities (a check-in's --progress ids)" in shown.out
+    assert "Support promised (a check-in's --support ids)" in shown.out
+    for item in [*status["content"]["activities"], *status["content"]["support"]]:
+        assert f"│ {item['id']} │" in shown.out
+
+
+async def test_status_shows_times_in_the_viewers_zone(cli: Cli) -> None:
+    """Marcus works in New York, Priya in Berlin (the company's zone)."""
+    plan_id = await cli.start()
+
+    status = await cli.status(plan_id)
+    for_marcus, for_priya, for_anyone = await asyncio.gather(
+        cli("status", plan_id, "--as", MARCUS),
+        cli("status", plan_id, "--as", PRIYA),
+        cli("status", plan_id),
+    )
+
+    started = datetime.fromisoformat(status["events"][0]["at"])
+    due = datetime.fromisoformat(status["owed"][0]["due"])
+    for ran, zone in ((for_marcus, "America/New_York"), (for_priya, "Europe/Berlin")):
+        assert ran.code == 0, ran
+        assert f"\nTimes are in {zone}.\n" in ran.out
+        for moment in (started, due):
+            local = moment.astimezone(ZoneInfo(zone))
+            assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in ran.out, (zone, ran.out)
+        assert " UTC" not in ran.out
+    assert f"{due.astimezone(UTC):%Y-%m-%d %H:%M} UTC" in for_anyone.out
+
+
+async def test_a_plan_without_a_worker_is_not_answering_only_for_its_parties(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Started on a task queue nobody polls: the plan exists but cannot answer a query."""
+    yuki = "yuki.tanaka@example.com"
+    unpolled = {"COACHPLAN_TASK_QUEUE": f"nobody-polls-{uuid.uuid4().hex[:8]}"}
+    started = await cli(
+        "start", "--form", str(write_form(tmp_path, team_member=yuki)), "--as", PRIYA, **unpolled
+    )
+    assert started.code == 0, started
+    plan_id = started.out.split("Started plan ")[1].split()[0]
+
+    manager, outsider, member = await asyncio.gather(
+        *(cli("status", plan_id, "--as", viewer, **unpolled) for viewer in (PRIYA, LENA, yuki))
+    )
+
+    assert (manager.code, manager.err) == (
+        2,
+        f"error: plan {plan_id} is not answering; is the worker running?\n",
+    )
+    for hidden in (outsider, member):
+        assert (hidden.code, hidden.err) == (2, f"error: there is no plan {plan_id}\n"), hidden

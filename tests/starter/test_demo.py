@@ -50,6 +50,38 @@ async def test_the_demo_closes_a_whole_plan_in_seconds(demo: tuple[Ran, float, P
     assert "records check-in 1" in ran.out
 
 
+async def test_the_demo_tells_the_story_in_the_team_members_zone(
+    demo: tuple[Ran, float, Path],
+) -> None:
+    """Kwame's entry names no zone: he works in the company's, Europe/Berlin."""
+    ran, _, _ = demo
+    assert ran.code == 0, ran
+
+    assert "Times are Kwame Mensah's, in Europe/Berlin." in ran.out
+    steps = [
+        line for line in ran.out.splitlines() if re.match(r"\w{3} \d{2} \w{3} \d{2}:\d{2} ", line)
+    ]
+    assert len(steps) > 20
+    for step in steps:
+        assert step.split()[4] in ("CET", "CEST"), step
+    assert "Times are in Europe/Berlin." in ran.out, "the final status too"
+    assert " UTC" not in ran.out
+
+
+async def test_the_demo_shows_which_support_was_delivered_at_each_check_in(
+    demo: tuple[Ran, float, Path],
+) -> None:
+    ran, _, _ = demo
+    assert ran.code == 0, ran
+
+    assert "Priya Raman promises support s1: A weekly 30-minute design office hour" in ran.out
+    assert "records check-in 1; support s1, s2, s3 delivered\n" in ran.out
+    assert (
+        "records check-in 2; support s1 delivered, s2, s3 not delivered (travelling that week)\n"
+        in ran.out
+    )
+
+
 async def test_the_demo_makes_documents_one_invite_and_mail_for_the_parties(
     demo: tuple[Ran, float, Path],
 ) -> None:

@@ -89,9 +89,12 @@ async def test_hr_show_has_the_record_the_live_state_and_the_refusals(cli: Cli) 
 
     as_text = await cli("hr", "show", plan_id, "--as", GRACE)
     assert as_text.code == 0, as_text
-    assert "Audit log" in as_text.out
     assert "refused: approve" in as_text.out
-    assert "Who owes what by when" in as_text.out, "the live state follows the record"
+    assert "phase co_authoring" in as_text.out
+    for section in ("Who owes what by when", "Versions", "Audit log", "Times are in"):
+        assert as_text.out.count(section) == 1, (section, as_text.out)
+    assert "(as recorded)" not in as_text.out, "who owes what comes from the live plan"
+    assert "Live state unavailable" not in as_text.out
 
 
 async def test_hr_overdue_groups_by_who_owes(cli: Cli) -> None:
@@ -190,3 +193,34 @@ async def test_hr_commands_need_an_upgraded_reachable_database(tmp_path: Path) -
     assert "cannot reach the database" in down.err
     assert bad.code == 2, bad
     assert "DATABASE_URL: 'mysql://x/y' uses mysql" in bad.err
+
+
+async def test_plan_ids_are_never_cut_whatever_the_width(cli: Cli) -> None:
+    plan_id = await cli.start()
+    await listed_until(cli, plan_id, "alignment")
+    late = datetime.now(UTC) - timedelta(days=1)
+    org = parties(manager="priya.raman", member="yuki.tanaka", skip="marcus.okafor")
+    engine = create_store_engine(f"sqlite:///{cli.env['COACHPLAN_DATA_DIR']}/coachplan.db")
+    PlanRecords(engine).save(
+        a_record("narrow000001", parties=org, owed=[owes(Role.skip_level, "approve", late, org)])
+    )
+    engine.dispose()
+    commands = [
+        ("list", "--as", PRIYA),
+        ("hr", "list", "--as", GRACE),
+        ("hr", "overdue", "--as", GRACE),
+    ]
+
+    runs = await asyncio.gather(
+        *(cli(*command, COLUMNS=width) for command in commands for width in ("60", "200"))
+    )
+
+    for ran in runs:
+        assert ran.code == 0, ran
+        assert max(len(line) for line in ran.out.splitlines()) <= 200
+    for ran in runs[:4]:
+        assert plan_id in ran.out, ran
+    for ran in runs:
+        assert "narrow000001" in ran.out, ran
+    for narrow in runs[::2]:
+        assert max(len(line) for line in narrow.out.splitlines()) <= 60, narrow

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from coaching.plan import Role
 from coaching.status import Obligation, Outcome, Phase
 from store.hr_queries import HrQueries, MyPlans, OwedItem
+from store.models import PlanRow
 from store.plan_records import PlanRecords
 from tests.store.sample_records import HR, NOW, a_record, owes, parties
 
@@ -246,3 +247,60 @@ def test_a_manager_of_many_sees_the_first_rows_and_how_many_there_are(store: Eng
     assert page.open_total == 5
     assert len(page.owed_to_me) == 2
     assert page.owed_to_me_total == 5
+
+
+def test_coachplan_list_has_my_plans_open_first_then_closed(queries: HrQueries) -> None:
+    mine = queries.plans_of("mia", NOW)
+
+    assert [p.plan_id for p in mine.plans] == [
+        "sarasplan",
+        "coauth01",
+        "aligning1",
+        "cancel02",
+        "closed01",
+        "cancel01",
+    ]
+    assert (mine.unreadable, mine.total) == ([], 6)
+    assert [p.plan_id for p in queries.plans_of("tom", NOW).plans] == [
+        "coauth01",
+        "cancel02",
+        "closed01",
+    ], "cancel01 and Kim's plan never reached him"
+    assert queries.plans_of("kim", NOW).plans == []
+
+
+def test_coachplan_list_for_hr_has_every_plan_and_counts_past_the_limit(
+    queries: HrQueries,
+) -> None:
+    everything = queries.plans_of(None, NOW)
+    first = queries.plans_of(None, NOW, limit=2)
+
+    assert len(everything.plans) == everything.total == 7
+    assert [p.plan_id for p in first.plans] == ["sarasplan", "coauth01"]
+    assert first.total == 7
+
+
+def test_a_record_that_cannot_be_read_is_listed_with_the_reason(
+    queries: HrQueries, store: Engine
+) -> None:
+    """Say a newer worker wrote a phase this version does not know."""
+    with store.begin() as connection:
+        connection.execute(
+            update(PlanRow).where(PlanRow.plan_id == "coauth01").values(phase="paused")
+        )
+
+    mine = queries.plans_of("mia", NOW)
+
+    assert "coauth01" not in [p.plan_id for p in mine.plans]
+    (unreadable,) = mine.unreadable
+    assert unreadable.plan_id == "coauth01"
+    assert unreadable.reason.startswith("phase: 'paused' is not one of")
+    assert mine.total == 6
+
+
+def test_one_plans_listing_whoever_asks(queries: HrQueries) -> None:
+    aligning = queries.listing("aligning1", NOW)
+
+    assert aligning is not None
+    assert (aligning.team_member_id, aligning.team_member_included) == ("kim", False)
+    assert queries.listing("nosuchplan") is None
