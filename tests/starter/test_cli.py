@@ -226,6 +226,13 @@ async def test_a_plan_from_co_authoring_to_cancelled_by_cli(cli: Cli) -> None:
     assert added["proposed_by"] == "team_member"
     assert status["versions"][-1]["summary"] == "Support asked"
 
+    too_soon = await cli(
+        "act", plan_id, "move-check-in", "--as", PRIYA, "--number", "1",
+        "--to", "2027-01-05 10:30", "--reason", "Travel",
+    )  # fmt: skip
+    assert too_soon.code == 2, too_soon
+    assert "cannot move a check-in while the plan is in co_authoring" in too_soon.err
+
     ready = await cli("act", plan_id, "ready", "--as", PRIYA)
     assert ready.code == 0, ready
     assert "Both are ready" in ready.out
@@ -233,14 +240,37 @@ async def test_a_plan_from_co_authoring_to_cancelled_by_cli(cli: Cli) -> None:
     unanswered = await cli("act", plan_id, "sign", "--as", PRIYA)
     assert unanswered.code == 2, unanswered
     assert "add --yes to sign without the question" in unanswered.err
-    for signed in await asyncio.gather(
+    signatures = await asyncio.gather(
         *(cli("act", plan_id, "sign", "--as", signer, "--yes") for signer in (PRIYA, KWAME))
-    ):
+    )
+    for signed in signatures:
         assert signed.code == 0, signed
         assert f"SHA-256 {signing['sha256']}" in signed.out
         assert f"Signed version {signing['version']}" in signed.out
+    assert any("Both have signed: the plan is active from" in s.out for s in signatures)
+    assert any("the first check-in is" in s.out for s in signatures)
     active = await cli.wait_for_phase(plan_id, "active")
     assert {s["email"] for s in active["signatures"]} == {PRIYA, KWAME}
+
+    second = datetime.fromisoformat(active["check_ins"][1]["due_at"])
+    next_day = second.astimezone(ZoneInfo("Europe/Berlin")) + timedelta(days=1)
+    move = ["act", plan_id, "move-check-in", "--number", "2", "--reason", "Public holiday"]
+    by_kwame = await cli(*move, "--as", KWAME, "--to", f"{next_day:%Y-%m-%d %H:%M}")
+    assert by_kwame.code == 2, by_kwame
+    assert "only the manager may move a check-in" in by_kwame.err
+    garbled = await cli(*move, "--as", PRIYA, "--to", "next friday")
+    assert garbled.code == 2, garbled
+    assert "--to: 'next friday' is not a local time like" in garbled.err
+    moved = await cli(*move, "--as", PRIYA, "--to", f"{next_day:%Y-%m-%d %H:%M}")
+    assert moved.code == 0, moved
+    assert f"Check-in 2 moved to {next_day:%a %Y-%m-%d %H:%M} Europe/Berlin." in moved.out
+    skipped = await cli(
+        "act", plan_id, "skip-check-in", "--as", PRIYA, "--number", "3", "--reason", "Offsite"
+    )
+    assert skipped.code == 0, skipped
+    status = await cli.status(plan_id, PRIYA)
+    assert datetime.fromisoformat(status["check_ins"][1]["due_at"]) == next_day
+    assert status["check_ins"][2]["status"] == "skipped"
 
     early = await cli(
         "act", plan_id, "check-in", "--as", PRIYA, "--number", "1",
