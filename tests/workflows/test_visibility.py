@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,15 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from coaching.actions import ApproveAlignment, StartPlan, workflow_id_for
+from coaching.actions import (
+    SIGNING_INTENT,
+    ApproveAlignment,
+    MarkReady,
+    SignPlan,
+    StartPlan,
+    workflow_id_for,
+)
+from coaching.schedule import plan_starts_at
 from coaching.visibility import NEXT_DEADLINE, PLAN_PHASE
 from tests.workflows.running_plan import PARTIES, SKIP, eventually, local_integrations, plan_content
 from worker import build_worker
@@ -77,3 +85,41 @@ async def test_the_phase_and_next_deadline_follow_the_plan(
     people = [PARTIES.manager, PARTIES.team_member, PARTIES.skip_level]
     assert not any(p.email in shown or p.name in shown or p.id in shown for p in people)
     await handle.terminate("test done")
+
+
+async def test_a_signed_plan_shows_its_start_as_the_next_deadline(
+    dev_server_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    client = dev_server_env.client
+    plan_id = uuid.uuid4().hex[:12]
+    content = plan_content(date.today() + timedelta(days=7))
+    handle = await client.start_workflow(
+        Plan.run,
+        StartPlan(plan_id=plan_id, parties=PARTIES, content=content),
+        id=workflow_id_for(plan_id),
+        task_queue=task_queue,
+    )
+    await handle.execute_update(Plan.approve, ApproveAlignment(actor=SKIP.email))
+    for person in (PARTIES.manager, PARTIES.team_member):
+        await handle.execute_update(Plan.mark_ready, MarkReady(actor=person.email, version=1))
+    status = await handle.query(Plan.status)
+    for person in (PARTIES.manager, PARTIES.team_member):
+        await handle.execute_update(
+            Plan.sign,
+            SignPlan(actor=person.email, version=1, sha256=status.sha256, intent=SIGNING_INTENT),
+        )
+    starts_at = plan_starts_at(content)
+
+    async def start_shown() -> bool:
+        attributes = (await handle.describe()).typed_search_attributes
+        return attributes.get(PLAN_PHASE) == "active" and attributes.get(NEXT_DEADLINE) == starts_at
+
+    await eventually(start_shown)
+    soon_after = (starts_at + timedelta(minutes=1)).astimezone(UTC).isoformat()
+    query = f'WorkflowId = "{handle.id}" AND {NEXT_DEADLINE.name} < "{soon_after}"'
+    await eventually(lambda: _found(client, query, handle.id))
+    await handle.terminate("test done")
+
+
+async def _found(client: Client, query: str, workflow_id: str) -> bool:
+    return await listed(client, query) == [workflow_id]
