@@ -20,10 +20,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import recurring_ical_events
+from icalendar import Calendar
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from coaching.status import CheckInStatus, Phase
 from tests.web.live_stack import LiveStack, live_stack
+from tests.workflows.running_plan import text_of
 
 __all__ = ["live_stack"]  # the fixture, imported for pytest
 
@@ -200,7 +203,7 @@ async def test_a_whole_plan_in_the_browser(browser: Browser, live_stack: LiveSta
     # Kwame, now included, follows the link in his email and proposes one more activity.
     kwame = await story.signed_in(KWAME)
     invitation = await stack.mail(KWAME[0], "ready to shape together")
-    link = re.search(r"Open the plan: (\S+)", invitation.get_content())
+    link = re.search(r"Open the plan: (\S+)", text_of(invitation))
     assert link is not None
     assert link[1] == plan_url
     await kwame.goto(link[1])
@@ -266,6 +269,33 @@ async def test_a_whole_plan_in_the_browser(browser: Browser, live_stack: LiveSta
     await expect(check_ins).to_contain_text("Feedback: A strong start")
     await expect(check_ins).to_contain_text("a1 in progress")
     await story.shot(priya, "check-in-1-is-on-the-plan")
+
+    # Thursday of week two is a holiday for Priya: she moves check-in 2 to the Friday.
+    second = status.check_ins[1].due_at
+    zone = status.content.cadence.zone
+    friday = second.astimezone(zone) + timedelta(days=1)
+    move = action(priya, "move-check-in")
+    await move.get_by_label("Check-in").select_option("2")
+    await move.get_by_label("New day").fill(friday.date().isoformat())
+    await move.get_by_label("Time, Europe/Berlin (Kwame Mensah's zone)").fill(f"{friday:%H:%M}")
+    await move.get_by_label("Why (both of you are told)").fill("I am away on Thursday")
+    await story.shot(priya, "priya-moves-check-in-2")
+    await move.get_by_role("button", name="Move the check-in").click()
+    moved_to = f"{friday:%a %Y-%m-%d %H:%M} Europe/Berlin"
+    await expect(flash(priya)).to_contain_text(f"Check-in 2 moved to {moved_to}.")
+    invite = Calendar.from_ical(
+        (stack.settings.data_dir / "invites" / f"{plan_id}.ics").read_bytes()
+    )
+    assert len([event for event in invite.events if "RECURRENCE-ID" in event]) == 1
+    window = (second - timedelta(days=1), friday + timedelta(hours=1))
+    expanded = recurring_ical_events.of(invite).between(*window)
+    assert [event.decoded("dtstart") for event in expanded] == [friday]
+    message = text_of(await stack.mail(KWAME[0], "A check-in moved"))
+    assert f"{friday:%H:%M} (Europe/Berlin)" in message
+    await kwame.reload()
+    shown = f"{friday:%a} {friday.day} {friday:%b %Y}, {friday:%H:%M} Europe/Berlin"
+    await expect(kwame.locator("#document ol")).to_contain_text(shown)
+    await expect(kwame.locator("#document ol")).to_contain_text("I am away on Thursday")
 
     # The end date: the review is due; Priya submits it, Kwame comments, the plan closes.
     assert status.review_due_at is not None
