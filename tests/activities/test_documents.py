@@ -201,7 +201,19 @@ def test_signatures_check_ins_and_review_appear_when_given(
                     at=datetime(2026, 10, 15, 12, 0, tzinfo=UTC),
                 )
             ],
-        )
+        ),
+        CheckIn(
+            number=2,
+            due_at=datetime(2026, 10, 23, 8, 0, tzinfo=UTC),
+            occurrence_at=datetime(2026, 10, 22, 8, 0, tzinfo=UTC),
+            moved_because="Thursday is a holiday",
+        ),
+        CheckIn(
+            number=3,
+            due_at=datetime(2026, 10, 29, 9, 0, tzinfo=UTC),
+            status=CheckInStatus.skipped,
+            skipped_because="Team offsite",
+        ),
     ]
     review = Review(
         outcome=ReviewOutcome.partially_achieved,
@@ -275,7 +287,9 @@ def test_signatures_check_ins_and_review_appear_when_given(
         "Partially achieved",
         "Three of four weekly updates went out on time",
         "Keep the template and add a decisions log",
-        "Check-ins recorded: 3; missed: 1",
+        "Check-ins recorded: 3; missed: 1; skipped: 0",
+        "Moved from 2026-10-22 10:00 (Europe/Berlin): Thursday is a holiday",
+        "Skipped: Team offsite",
         "delivered 1, not delivered 1",
         "The decisions log was my idea and I want to own it",
     ]
