@@ -142,8 +142,10 @@ def show_status(status: PlanStatus, console: Console, zone: tzinfo) -> None:
             console.print(f"  Team member: {escape(review.team_member_comment.text)}")
 
     timeline = titled_table("Timeline", "when", "who", "what", "detail")
+    names = {person.email: person.name for person in status.parties.everyone}
     for event in status.events:
-        timeline.add_row(when(event.at, zone), event.actor, event.kind, escape(event.detail))
+        who = names.get(event.actor, event.actor)
+        timeline.add_row(when(event.at, zone), who, event.kind, escape(event.detail))
     console.print(timeline)
     if status.documents:
         console.print(f"Latest document: {status.documents[-1]}", markup=False)

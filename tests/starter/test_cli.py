@@ -58,6 +58,9 @@ async def test_a_manager_starts_a_plan_and_the_skip_level_is_asked_first(cli: Cl
     assert as_text.code == 0, as_text
     assert f"Coaching plan {plan_id}" in as_text.out
     assert "Phase alignment" in as_text.out
+    timeline = as_text.out.split("Timeline")[1]
+    assert "Priya Raman" in timeline
+    assert PRIYA not in timeline, "people are named by name, not by email"
     assert f"skip level: {MARCUS}" in as_text.out
 
     (execution,) = await cli.executions(plan_id)
