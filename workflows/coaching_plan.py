@@ -9,7 +9,8 @@ follows with the side effects (documents, messages, the calendar), telling every
 plan entered even when people act faster than those side effects run. Every wait has a timer
 from the plan's `PlanPolicy`, so silence turns into reminders and escalations, never a stall.
 Beside the story, two keepers follow every change: one writes HR's records, one shows the
-phase and next deadline to operators in the Temporal UI.
+phase and next deadline to operators in the Temporal UI. What is true of the plan, and which
+actions its rules allow, is `PlanState` and `PlanRules`: plain Python, tested without a server.
 """
 
 from __future__ import annotations
