@@ -62,6 +62,18 @@ AUTHORS = frozenset({Role.manager, Role.team_member})
 BEFORE_TEAM_MEMBER = [Role.manager, Role.skip_level]
 """During alignment the team member sees nothing yet: the opportunity is agreed first."""
 ALL_PARTIES = [Role.manager, Role.team_member, Role.skip_level, Role.hr]
+OPENS_A_WAIT = frozenset(
+    {
+        NoticeKind.alignment_requested,
+        NoticeKind.changes_requested,
+        NoticeKind.draft_revised,
+        NoticeKind.co_authoring_opened,
+        NoticeKind.proposal,
+        NoticeKind.declined,
+        NoticeKind.signing_requested,
+    }
+)
+"""Notices that ask for a step the story is about to wait for."""
 
 
 class PlanState:
@@ -433,9 +445,10 @@ class PlanState:
     def owing(self) -> list[Role]:
         return [o.role for o in self.owed() if not o.optional]
 
-    def owed(self) -> list[Obligation]:
-        """Who owes what by when, derived from the state so it can never drift."""
-        by = self.respond_by
+    def owed(self, answer_by: datetime | None = None) -> list[Obligation]:
+        """Who owes what by when, derived from the state so it can never drift. `answer_by`
+        is the step's deadline when the wait for it is about to start."""
+        by = answer_by or self.respond_by
 
         def owes(
             role: Role, action: str, due: datetime | None = by, optional: bool = False
@@ -490,8 +503,8 @@ class PlanState:
         return [owes(Role.manager, f"hold check-in {coming.number}", coming.due_at)]
 
     def notice(self, kind: NoticeKind, to: Sequence[Role], **about: Any) -> Notice:
-        """What happened, to whom, and what is owed now: each notice has its own id, so the
-        message goes out once however often the activity is retried."""
+        """What happened, to whom, and what is owed by when: each notice has its own id, so
+        the message goes out once however often the activity is retried."""
         self.notices_sent += 1
         return Notice(
             plan_id=self.plan_id,
@@ -501,9 +514,19 @@ class PlanState:
             parties=self.parties,
             phase=self.phase,
             version=self.version.number,
-            owed=self.owed(),
+            owed=self.owed(self._answer_due() if kind in OPENS_A_WAIT else None),
             **about,
         )
+
+    def _answer_due(self) -> datetime | None:
+        """When the step a notice asks for is due: the story's wait for it starts (or starts
+        afresh) as the notice goes out, and reminds after the phase's delay."""
+        reminder_after = {
+            Phase.alignment: self.policy.alignment_reminder_after,
+            Phase.co_authoring: self.policy.co_authoring_reminder_after,
+            Phase.signing: self.policy.signing_reminder_after,
+        }.get(self.phase)
+        return None if reminder_after is None else self.now() + reminder_after
 
     def moment(self, check_in: CheckIn, previous_at: datetime | None = None) -> CheckInMoment:
         return CheckInMoment(

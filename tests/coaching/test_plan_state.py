@@ -19,6 +19,8 @@ from coaching.actions import (
     SkipCheckIn,
     StartPlan,
 )
+from coaching.notices import NoticeKind
+from coaching.plan import Role
 from coaching.plan_rules import PlanRules
 from coaching.plan_state import PlanState
 from coaching.records import Refusal
@@ -282,3 +284,18 @@ def test_cancelling_twice_is_refused_and_hr_may_cancel(plan: PlanState, clock: C
     assert again.message == "the plan is already being cancelled"
     plan.enter(Phase.cancelled)
     assert (plan.outcome, plan.closed_at) == (Outcome.cancelled, clock.now)
+
+
+def test_a_notice_that_asks_for_a_step_gives_it_the_deadline_of_the_wait_it_opens(
+    plan: PlanState, clock: Clock
+) -> None:
+    asked = plan.notice(NoticeKind.alignment_requested, [Role.skip_level], actor=MANAGER.email)
+    assert [(o.role, o.due) for o in asked.owed] == [
+        (Role.skip_level, clock.now + plan.policy.alignment_reminder_after)
+    ]
+    assert asked.event_id == "001-alignment_requested"
+    plan.respond_by = clock.now + timedelta(days=2)
+    clock.now += timedelta(days=3)
+    reminded = plan.notice(NoticeKind.reminder, [Role.skip_level])
+    assert [o.due for o in reminded.owed] == [plan.respond_by]
+    assert reminded.event_id == "002-reminder"
