@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -15,6 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 from coaching.org import Parties, Person
 from coaching.plan import Role, StrictModel
+from coaching.plan_state import PlanState
 from coaching.status import CheckIn, Phase, PlanVersion, Review, Signature
 from integrations.documents import DocumentStore, RenderedDocument
 
@@ -28,6 +30,20 @@ class PlanDocumentRequest(StrictModel):
     signatures: list[Signature] = Field(default_factory=list)
     check_ins: list[CheckIn] = Field(default_factory=list)
     review: Review | None = None
+
+    @classmethod
+    def of(cls, plan: PlanState, share_with: Sequence[Role]) -> PlanDocumentRequest:
+        """The plan as it stands, for the people who may read it now."""
+        return cls(
+            plan_id=plan.plan_id,
+            phase=plan.phase,
+            version=plan.version,
+            parties=plan.parties,
+            share_with=list(share_with),
+            signatures=plan.signatures,
+            check_ins=plan.check_ins,
+            review=plan.review,
+        )
 
 
 class PublishedDocument(StrictModel):

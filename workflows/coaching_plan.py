@@ -444,18 +444,11 @@ class CoachingPlanWorkflow:
 
     @workflow.update
     async def move_check_in(self, action: MoveCheckIn) -> ActionResult:
-        plan = self._plan
-        before = plan.move_check_in(action)
-        await self._publish_calendar()
-        await self._publish(ALL_PARTIES)
-        await self._notify(
-            NoticeKind.check_in_moved,
-            [Role.team_member, Role.manager],
-            actor=action.actor,
-            text=action.reason,
-            check_in=plan.moment(plan.check_in(action.number), previous_at=before.due_at),
+        before = self._plan.move_check_in(action)
+        await self._rescheduled(NoticeKind.check_in_moved, action, previous_at=before.due_at)
+        return self._result(
+            f"Check-in {action.number} moved to {self._plan.local_time(action.to)}."
         )
-        return self._result(f"Check-in {action.number} moved to {plan.local_time(action.to)}.")
 
     @move_check_in.validator
     def _validate_move_check_in(self, action: MoveCheckIn) -> None:
@@ -463,22 +456,32 @@ class CoachingPlanWorkflow:
 
     @workflow.update
     async def skip_check_in(self, action: SkipCheckIn) -> ActionResult:
-        plan = self._plan
-        plan.skip_check_in(action)
-        await self._publish_calendar()
-        await self._publish(ALL_PARTIES)
-        await self._notify(
-            NoticeKind.check_in_skipped,
-            [Role.team_member, Role.manager],
-            actor=action.actor,
-            text=action.reason,
-            check_in=plan.moment(plan.check_in(action.number)),
-        )
+        self._plan.skip_check_in(action)
+        await self._rescheduled(NoticeKind.check_in_skipped, action)
         return self._result(f"Check-in {action.number} is skipped; the review counts it so.")
 
     @skip_check_in.validator
     def _validate_skip_check_in(self, action: SkipCheckIn) -> None:
         _judge(self._rules.skip_check_in, action)
+
+    async def _rescheduled(
+        self,
+        kind: NoticeKind,
+        action: MoveCheckIn | SkipCheckIn,
+        previous_at: datetime | None = None,
+    ) -> None:
+        """A check-in moved or skipped: the invite, the document and both people follow."""
+        plan = self._plan
+        await self._publish_calendar()
+        await self._publish(ALL_PARTIES)
+        moment = plan.moment(plan.check_in(action.number), previous_at)
+        await self._notify(
+            kind,
+            [Role.team_member, Role.manager],
+            actor=action.actor,
+            text=action.reason,
+            check_in=moment,
+        )
 
     @workflow.update
     async def add_check_in_note(self, action: AddCheckInNote) -> ActionResult:
@@ -630,22 +633,10 @@ class CoachingPlanWorkflow:
     # Side effects, all through activities.
 
     async def _publish(self, readers: Sequence[Role]) -> None:
-        plan = self._plan
-        published = await act(
-            DocumentActivities.render_plan_document,
-            PlanDocumentRequest(
-                plan_id=plan.plan_id,
-                phase=plan.phase,
-                version=plan.version,
-                parties=plan.parties,
-                share_with=list(readers),
-                signatures=plan.signatures,
-                check_ins=plan.check_ins,
-                review=plan.review,
-            ),
-        )
-        if published.uri not in plan.documents:
-            plan.documents.append(published.uri)
+        request = PlanDocumentRequest.of(self._plan, readers)
+        published = await act(DocumentActivities.render_plan_document, request)
+        if published.uri not in self._plan.documents:
+            self._plan.documents.append(published.uri)
 
     async def _publish_calendar(self) -> None:
         """One series whose occurrences are the check-ins' timers."""
