@@ -66,14 +66,9 @@ from rich.console import Console
 from rich.table import Table
 from temporalio.testing import WorkflowEnvironment
 
-from bench.hr_queries import (
-    SEED,
-    Directory,
-    Percentiles,
-    PlanFactory,
-    fill,
-    settle_memory,
-)
+from bench.hr_queries import fill
+from bench.sample_plans import SEED, Directory, PlanFactory
+from bench.timing import WARMUP, Percentiles, settle_memory
 from coaching.converter import data_converter
 from coaching.form import PlanForm
 from coaching.org import OrgDirectory
@@ -92,8 +87,6 @@ PLAN_FORM = ROOT / "examples" / "plan.yaml"
 
 PAGE_TARGET_MS = 100.0
 SUBMIT_TARGET_MS = 500.0
-WARMUP = 5
-"""Untimed requests before each timed series: connections, caches, the first render."""
 ROW_BUDGET_SECONDS = 60.0
 """A series stops early (its count says so) rather than let a slow page run for long."""
 POLL_SECONDS = 0.002
@@ -130,21 +123,6 @@ class Interrupted(Exception):
 # The plans in the store.
 
 
-def example_company(org: OrgDirectory) -> Directory:
-    """`examples/org.yaml` in the shape `bench/hr_queries.py`'s plan factory draws parties
-    from: everyone with a skip-level can have a plan, HR excepted."""
-    people = {entry.id: org.public(entry) for entry in org.people}
-    manager_of = {entry.id: entry.manager for entry in org.people if entry.manager}
-    return Directory(
-        people=people,
-        manager_of=manager_of,
-        hr=org.hr_people,
-        team_members=[
-            entry.id for entry in org.people if not entry.hr and entry.manager in manager_of
-        ],
-    )
-
-
 def generate_plans(count: int, org: OrgDirectory, now: datetime) -> list[PlanRecord]:
     """Plans in realistic phases, drawn over the example company.
 
@@ -154,7 +132,7 @@ def generate_plans(count: int, org: OrgDirectory, now: datetime) -> list[PlanRec
     My plans and the dashboard long.
     """
     rng = random.Random(SEED)
-    company = example_company(org)
+    company = Directory.of_org(org)
     reserved = {org.by_email(email).id for email in SUBMITS_FOR}
     open_only = Directory(
         people=company.people,
