@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import email as email_parser
 import re
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from integrations import build_integrations
 from store.database import create_store_engine
 from store.hr_queries import HrQueries, PlanListing
 from store.schema import upgrade_database
+from tests.outbox import notices
 from web.app import create_app
 from web.context import WebContext
 from web.forms import flatten
@@ -79,14 +78,7 @@ class WebStack:
         return found
 
     def notices_to(self, email: str, kind: NoticeKind) -> list[EmailMessage]:
-        """The messages of one kind of notice to `email`: its kind is in the message id."""
-        found = []
-        for path in sorted((self.settings.data_dir / "outbox").glob("*.eml")):
-            message = email_parser.message_from_bytes(path.read_bytes(), policy=policy.default)
-            assert isinstance(message, EmailMessage)
-            if email in str(message["To"]) and f"-{kind.value}-" in str(message["Message-ID"]):
-                found.append(message)
-        return found
+        return notices(self.settings.data_dir, email, kind)
 
     def stored_plans_of(self, team_member_id: str) -> list[PlanListing]:
         engine = create_store_engine(self.settings.database)

@@ -14,9 +14,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -26,6 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from coaching.settings import Settings
 from coaching.status import PlanStatus
+from tests.outbox import messages
 from tests.web.browserless import migrated_settings, running_app
 from web.context import WebContext
 
@@ -69,14 +68,10 @@ class LiveStack:
     async def mail(self, to: str, subject: str, timeout: float = 15.0) -> EmailMessage:
         """The message to `to` whose subject contains `subject`, once the local mailer has
         written it to the outbox (an activity sends it, a moment after the workflow moved on)."""
-        outbox = self.settings.data_dir / "outbox"
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            for path in sorted(outbox.glob("*.eml")):
-                with path.open("rb") as file:
-                    message = BytesParser(policy=policy.default).parse(file)
-                assert isinstance(message, EmailMessage)
+            for message in messages(self.settings.data_dir):
                 if to in str(message["To"]) and subject in str(message["Subject"]):
                     return message
             if loop.time() > deadline:

@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from coaching.notices import NoticeKind
 from coaching.status import CheckInStatus, Phase, PlanStatus
+from tests.outbox import text_of
 from tests.web.browserless import (
     KWAME,
     MARCUS,
@@ -23,7 +24,7 @@ from tests.web.browserless import (
     example_form,
     plan_id_from,
 )
-from tests.workflows.running_plan import eventually, text_of
+from tests.workflows.running_plan import eventually
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from icalendar import Calendar
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from coaching.status import CheckInStatus, Phase
+from tests.outbox import text_of
 from tests.web.live_stack import LiveStack, live_stack
-from tests.workflows.running_plan import text_of
 
 __all__ = ["live_stack"]  # the fixture, imported for pytest
 

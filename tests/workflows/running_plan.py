@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import json
 import os
 from collections.abc import Awaitable, Callable
@@ -37,6 +35,7 @@ from integrations.local.documents import LocalDocumentStore
 from integrations.local.mail import OutboxMailer
 from store.hr_queries import HrQueries, PlanHistory, Scope
 from store.plan_records import PlanRecords
+from tests.outbox import messages, notices
 from tests.plan_examples import HR, MANAGER, MEMBER, PARTIES, SKIP, STRANGER, plan_content
 from workflows.coaching_plan import CoachingPlanWorkflow
 
@@ -141,12 +140,7 @@ class RunningPlan:
             await self.env.sleep(remaining)
 
     def outbox(self) -> list[EmailMessage]:
-        messages = []
-        for path in sorted((self.data_dir / "outbox").glob("*.eml")):
-            parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            assert isinstance(parsed, EmailMessage)
-            messages.append(parsed)
-        return messages
+        return messages(self.data_dir)
 
     def shared_with(self, version: int) -> list[str]:
         record = json.loads(
@@ -182,12 +176,7 @@ class RunningPlan:
         ]
 
     def notices_to(self, person: Person, kind: NoticeKind) -> list[EmailMessage]:
-        """The messages of one kind of notice to `person`: its kind is in the message id."""
-        return [
-            m
-            for m in self.outbox()
-            if person.email in str(m["To"]) and f"-{kind.value}-" in str(m["Message-ID"])
-        ]
+        return notices(self.data_dir, person.email, kind)
 
     async def keep_history(self, name: str) -> None:
         """With COACHPLAN_RECORD_HISTORIES=1, saves this run for the replay tests."""
@@ -227,13 +216,6 @@ class RunningPlan:
         await self.agree()
         await self.sign_by(MANAGER)
         await self.sign_by(MEMBER)
-
-
-def text_of(message: EmailMessage) -> str:
-    """The plain-text part a mail client shows."""
-    body = message.get_body(("plain",))
-    assert body is not None, "the message has no plain-text part"
-    return str(body.get_content())
 
 
 async def eventually(check: Callable[[], Awaitable[bool] | bool], seconds: float = 10) -> None:

@@ -12,7 +12,8 @@ from coaching.actions import (
 from coaching.plan import Role
 from coaching.policy import PlanPolicy
 from coaching.status import Outcome, Phase
-from tests.workflows.running_plan import HR, MANAGER, MEMBER, SKIP, RunningPlan, text_of
+from tests.outbox import text_of
+from tests.workflows.running_plan import HR, MANAGER, MEMBER, SKIP, RunningPlan
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
 

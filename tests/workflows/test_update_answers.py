@@ -32,6 +32,7 @@ from integrations.documents import RenderedDocument
 from integrations.local.documents import LocalDocumentStore
 from integrations.local.mail import OutboxMailer
 from integrations.mail import OutgoingMessage
+from tests.outbox import text_of
 from tests.workflows.running_plan import (
     HR,
     MANAGER,
@@ -40,7 +41,6 @@ from tests.workflows.running_plan import (
     RunningPlan,
     eventually,
     local_integrations,
-    text_of,
 )
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
