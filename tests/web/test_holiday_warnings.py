@@ -41,8 +41,15 @@ def example_check_in_days() -> list[date]:
     return [t.date() for t in check_in_times(cadence, start, start + timedelta(days=30))]
 
 
-FOUNDING_DAY = example_check_in_days()[1]
-MONDAY_AFTER = FOUNDING_DAY + timedelta(days=4)
+@pytest.fixture
+def founding_day() -> date:
+    """Computed when the test runs, not at import: a run that crosses midnight must agree with
+    the app, which reads today's date per request."""
+    return example_check_in_days()[1]
+
+
+def monday_after(founding_day: date) -> date:
+    return founding_day + timedelta(days=4)
 
 
 def long_day(day: date) -> str:
@@ -50,11 +57,11 @@ def long_day(day: date) -> str:
 
 
 @pytest.fixture
-def holidays_file(tmp_path: Path) -> Path:
+def holidays_file(tmp_path: Path, founding_day: date) -> Path:
     path = tmp_path / "holidays.ics"
     events = [
         ("20271224", "20271225", "Christmas Eve"),
-        (f"{FOUNDING_DAY:%Y%m%d}", f"{FOUNDING_DAY + timedelta(days=2):%Y%m%d}", "Founding Day"),
+        (f"{founding_day:%Y%m%d}", f"{founding_day + timedelta(days=2):%Y%m%d}", "Founding Day"),
     ]
     path.write_text(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Northwind Labs//Holidays//EN\r\n"
@@ -82,7 +89,7 @@ def text_of(page: str) -> str:
 
 
 async def test_the_form_warns_of_a_check_in_on_a_holiday_and_names_the_next_working_day(
-    browser_for: Browserless,
+    browser_for: Browserless, founding_day: date
 ) -> None:
     priya = await browser_for.signed_in(PRIYA)
 
@@ -104,7 +111,7 @@ async def test_the_form_warns_of_a_check_in_on_a_holiday_and_names_the_next_work
         "The next working day is Monday 27 December."
     ) in fragment.text
     assert "choose another weekday" in fragment.text
-    assert f"Check-in 2 on {long_day(FOUNDING_DAY)} falls on Founding Day" in form.text, (
+    assert f"Check-in 2 on {long_day(founding_day)} falls on Founding Day" in form.text, (
         "the form's own defaults are checked when it opens"
     )
 
@@ -123,15 +130,15 @@ async def test_a_form_without_a_usable_cadence_lists_nothing_yet(
 
 
 async def test_the_plan_page_warns_before_the_check_ins_are_scheduled(
-    browser_for: Browserless,
+    browser_for: Browserless, founding_day: date
 ) -> None:
     priya = await browser_for.signed_in(PRIYA)
     plan_id = plan_id_from(await priya.post("/plans/new", example_form(KWAME)))
 
     page = text_of((await priya.get(f"/plans/{plan_id}")).text)
 
-    assert f"Check-in 2 on {long_day(FOUNDING_DAY)} falls on Founding Day." in page
-    assert f"The next working day is {long_day(MONDAY_AFTER)}" in page
+    assert f"Check-in 2 on {long_day(founding_day)} falls on Founding Day." in page
+    assert f"The next working day is {long_day(monday_after(founding_day))}" in page
     assert "Planned from the update cadence" in page
 
 
@@ -148,7 +155,7 @@ async def people_in_time(
 
 
 async def test_an_upcoming_check_in_on_a_holiday_is_warned_of_until_it_is_held(
-    people_in_time: Browserless, time_skipping_env: WorkflowEnvironment
+    people_in_time: Browserless, time_skipping_env: WorkflowEnvironment, founding_day: date
 ) -> None:
     sessions, env = people_in_time, time_skipping_env
     web = sessions.web
@@ -173,11 +180,10 @@ async def test_an_upcoming_check_in_on_a_holiday_is_warned_of_until_it_is_held(
     as_manager = text_of((await priya.get(f"/plans/{plan_id}")).text)
     as_skip_level = text_of((await marcus.get(f"/plans/{plan_id}")).text)
 
-    warning = f"Check-in 2 on {long_day(FOUNDING_DAY)} falls on Founding Day."
+    warning = f"Check-in 2 on {long_day(founding_day)} falls on Founding Day."
     assert warning in as_manager
-    assert f"The next working day is {long_day(MONDAY_AFTER)}; at the same time, that is " in (
-        as_manager
-    )
+    next_working_day = long_day(monday_after(founding_day))
+    assert f"The next working day is {next_working_day}; at the same time, that is " in as_manager
     assert "10:30 Europe/Berlin." in as_manager.split(warning)[1]
     assert "Planned from the update cadence" not in as_manager
     assert "(10:30 in Europe/Berlin, Kwame Mensah's time)" in as_skip_level, (
