@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from coaching.holidays import CompanyHolidays
+from coaching.org import Email
 from coaching.policy import PlanPolicy
 from coaching.validation import describe
 from store.database import database_url
@@ -42,6 +43,16 @@ ENV_VARS: dict[str, str] = {
     "oidc_allowed_domain": "COACHPLAN_OIDC_ALLOWED_DOMAIN",
     "session_hours": "COACHPLAN_SESSION_HOURS",
     "holidays": "COACHPLAN_HOLIDAYS",
+    "directory": "COACHPLAN_DIRECTORY",
+    "directory_refresh_minutes": "COACHPLAN_DIRECTORY_REFRESH_MINUTES",
+    "google_key_file": "COACHPLAN_GOOGLE_KEY_FILE",
+    "google_api_endpoint": "COACHPLAN_GOOGLE_API_ENDPOINT",
+    "google_mailbox": "COACHPLAN_GOOGLE_MAILBOX",
+    "google_folder_id": "COACHPLAN_GOOGLE_FOLDER_ID",
+    "google_template_id": "COACHPLAN_GOOGLE_TEMPLATE_ID",
+    "google_hr_group": "COACHPLAN_GOOGLE_HR_GROUP",
+    "google_admin": "COACHPLAN_GOOGLE_ADMIN",
+    "google_customer": "COACHPLAN_GOOGLE_CUSTOMER",
 }
 """Which environment variable sets which field; errors name the variable, not the field."""
 
@@ -97,7 +108,27 @@ class Settings(BaseModel):
     data_dir: Path = Path("var")
     """Documents, invites, the outbox and the local Temporal database live here."""
     org_file: Path = Path("examples/org.yaml")
-    integrations: Literal["local"] = "local"
+    integrations: Literal["local", "google"] = "local"
+    """Where documents, invites and messages go: files under `data_dir`, or Google Workspace."""
+    directory: Literal["yaml", "google"] = "yaml"
+    """Who is who: `org_file`, or Google Workspace's directory."""
+    directory_refresh_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    """How long the Google directory is kept before it is read again."""
+    google_key_file: Path | None = None
+    """The service account's JSON key; it needs domain-wide delegation."""
+    google_api_endpoint: Annotated[str | None, AfterValidator(_web_address)] = None
+    """Where Google's APIs answer: unset for Google itself, a local fake in tests."""
+    google_mailbox: Email | None = None
+    """The mailbox that owns the plan documents and sends the messages (HR's, say)."""
+    google_folder_id: NonEmpty | None = None
+    """The Drive folder or shared drive the documents go to; the mailbox's My Drive if unset."""
+    google_template_id: NonEmpty | None = None
+    """A Google Doc copied for each plan; a blank document if unset."""
+    google_hr_group: Email | None = None
+    """HR's group: its members are HR in the Google directory, and documents are shared with it."""
+    google_admin: Email | None = None
+    """A Workspace administrator the directory is read as."""
+    google_customer: NonEmpty = "my_customer"
     ui_port: Annotated[int, Field(ge=1, le=65535)] = 8233
     """Where `coachplan up` serves the Temporal UI."""
     database_url: Annotated[str | None, AfterValidator(_usable_database)] = None
@@ -122,6 +153,24 @@ class Settings(BaseModel):
     """Company holidays, on which pages warn about a check-in: comma-separated ISO dates
     (2026-12-24,2026-12-25), or the path of an .ics file whose all-day events are the holidays
     (each day of a multi-day event counts; events with a time of day do not)."""
+
+    @model_validator(mode="after")
+    def _google_is_complete(self) -> Self:
+        """Each Google part names everything it needs before anything starts."""
+        needed: list[str] = []
+        if self.integrations == "google":
+            needed += ["google_key_file", "google_mailbox"]
+        if self.directory == "google":
+            needed += ["google_key_file", "google_admin", "google_hr_group"]
+        missing = sorted({ENV_VARS[name] for name in needed if getattr(self, name) is None})
+        if missing:
+            users = [
+                f"{ENV_VARS[name]}=google"
+                for name in ("integrations", "directory")
+                if getattr(self, name) == "google"
+            ]
+            raise ValueError(f"{', '.join(missing)} must be set with {' and '.join(users)}")
+        return self
 
     @model_validator(mode="after")
     def _production_is_complete(self) -> Self:

@@ -114,6 +114,13 @@ class CheckInSeries(StrictModel):
         return self.model_copy(update={"moved": kept, "skipped": sorted(skipped)})
 
 
+class DeclinedCheckIn(StrictModel):
+    occurrence_at: datetime
+    """The occurrence as the series planned it, as in `MovedCheckIn`."""
+    email: str
+    """Who declined it."""
+
+
 class CheckInCalendar(Protocol):
     def publish_series(self, series: CheckInSeries) -> str:
         """Creates or updates (by `uid` and `sequence`) the series; returns its address."""
@@ -126,4 +133,8 @@ class CheckInCalendar(Protocol):
     def end_series(self, series: CheckInSeries) -> str:
         """Ends the series at `until`, keeping the check-ins before it in people's calendars
         (cancels it whole when none lies before); returns its address."""
+        ...
+
+    def declined_check_ins(self, series: CheckInSeries) -> list[DeclinedCheckIn]:
+        """The occurrences still ahead that an attendee has declined."""
         ...

@@ -26,3 +26,8 @@ class DocumentStore(Protocol):
         Publishing the same version again replaces it: activities may be retried.
         """
         ...
+
+    def remove_other_readers(self, plan_id: str, allowed: list[Person]) -> list[str]:
+        """Takes access to the plan's document away from anyone not in `allowed` (someone
+        shared it by hand, say); returns the emails removed, for HR's audit log."""
+        ...
