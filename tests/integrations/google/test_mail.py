@@ -15,7 +15,7 @@ import pytest
 
 from coaching.org import Person
 from integrations.failures import IntegrationFailure
-from integrations.google import mail as gmail_module
+from integrations.google.failures import execute
 from integrations.google.mail import SENT_URL, GmailMailer, message_id_header
 from integrations.google.workspace import SCOPES, GoogleApi, GoogleWorkspace
 from integrations.mail import OutgoingMessage
@@ -81,14 +81,13 @@ def test_the_raw_message_is_base64url_rfc_5322(
     """Read off the wire, not from the fake's parse: what Google itself would decode."""
     fake, mailer = google
     bodies: list[str] = []
-    real_execute = gmail_module.execute
 
     def recording(request: Any, doing: str) -> Any:
         if request.methodId == "gmail.users.messages.send":
             bodies.append(request.body)
-        return real_execute(request, doing)
+        return execute(request, doing)
 
-    monkeypatch.setattr(gmail_module, "execute", recording)
+    monkeypatch.setattr("integrations.google.mail.execute", recording)
     mailer.send(message())
 
     [body] = bodies
@@ -119,19 +118,18 @@ def test_a_send_whose_answer_was_lost_is_not_sent_again_by_the_retry(
 ) -> None:
     """Gmail sent the message, then the connection dropped before the answer arrived."""
     fake, mailer = google
-    real_execute = gmail_module.execute
 
     def answer_lost(request: Any, doing: str) -> Any:
-        answer = real_execute(request, doing)
+        answer = execute(request, doing)
         if request.methodId == "gmail.users.messages.send":
             raise IntegrationFailure("connection reset", kind="GoogleUnreachable", retryable=True)
         return answer
 
-    monkeypatch.setattr(gmail_module, "execute", answer_lost)
+    monkeypatch.setattr("integrations.google.mail.execute", answer_lost)
     with pytest.raises(IntegrationFailure) as lost:
         mailer.send(message())
     assert lost.value.retryable
-    monkeypatch.setattr(gmail_module, "execute", real_execute)
+    monkeypatch.setattr("integrations.google.mail.execute", execute)
 
     url = mailer.send(message())
 
