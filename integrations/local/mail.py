@@ -32,12 +32,17 @@ class OutboxMailer:
         return file_uri(path)
 
     def _email(self, message: OutgoingMessage) -> EmailMessage:
-        email = EmailMessage()
-        email["From"] = self._sender
-        email["To"] = [Address(person.name, addr_spec=person.email) for person in message.to]
-        email["Subject"] = message.subject
-        email["Message-ID"] = f"<{message.message_id}@{MESSAGE_ID_DOMAIN}>"
-        email["Date"] = format_datetime(datetime.now(UTC))
-        email.set_content(message.text)
-        email.add_alternative(message.html, subtype="html")
-        return email
+        return build_email(message, self._sender, f"<{message.message_id}@{MESSAGE_ID_DOMAIN}>")
+
+
+def build_email(message: OutgoingMessage, sender: str, message_id_header: str) -> EmailMessage:
+    """The RFC 5322 message every mailer sends, the outbox's file and Gmail's raw alike."""
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = [Address(person.name, addr_spec=person.email) for person in message.to]
+    email["Subject"] = message.subject
+    email["Message-ID"] = message_id_header
+    email["Date"] = format_datetime(datetime.now(UTC))
+    email.set_content(message.text)
+    email.add_alternative(message.html, subtype="html")
+    return email
