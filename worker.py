@@ -15,11 +15,13 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import plan_activities
+from activities.failures import IntegrationFailures
 from coaching.connection import connect
 from coaching.settings import Settings, SettingsError
 from integrations import Integrations, build_integrations
 from store.schema import SchemaOutdated, require_current_schema
 from workflows.coaching_plan import CoachingPlanWorkflow
+from workflows.daily_sweep import DailySweepWorkflow, SweepBatchWorkflow
 
 ACTIVITY_THREADS = 100
 """One thread per activity slot (the SDK's default of 100), so a started activity never queues."""
@@ -37,15 +39,17 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[CoachingPlanWorkflow],
-        activities=plan_activities(integrations),
+        workflows=[CoachingPlanWorkflow, DailySweepWorkflow, SweepBatchWorkflow],
+        activities=plan_activities(integrations, client),
         activity_executor=executor,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        interceptors=[IntegrationFailures()],
     )
 
 
 async def run(settings: Settings) -> None:
     """Runs until SIGINT or SIGTERM, or until the worker fails."""
+    await asyncio.to_thread(_check_google, settings)
     integrations = build_integrations(settings)
     _check_store(integrations.records.engine)
     client = await connect(settings)
@@ -81,6 +85,35 @@ def _check_store(engine: Engine) -> None:
         log.warning("HR's database is unreachable (%s); records will catch up", error.orig)
 
 
+class GoogleSetupError(Exception):
+    """The service account cannot do what the plans need: every activity would fail."""
+
+
+def _check_google(settings: Settings) -> None:
+    """A bad key, a refused delegation or a missing scope is said once, here."""
+    if settings.integrations != "google" and settings.directory != "google":
+        return
+    from integrations import google_workspace
+    from integrations.google.access_check import check_access
+    from integrations.google.workspace import WorkspaceSetupError
+
+    try:
+        workspace = google_workspace(settings)
+    except WorkspaceSetupError as error:
+        raise GoogleSetupError(str(error)) from None
+    problems = [
+        f"{check.api.value} as {check.subject}: {check.problem}"
+        for check in check_access(workspace, settings)
+        if check.problem is not None
+    ]
+    if problems:
+        raise GoogleSetupError(
+            "Google Workspace is not ready (coachplan google check tells the same):\n  "
+            + "\n  ".join(problems)
+        )
+    log.info("Google Workspace: every permission checked for %s", workspace.service_account_email)
+
+
 def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -91,7 +124,7 @@ def main() -> None:
         sys.exit(f"coachplan-worker: bad configuration\n{error}")
     try:
         asyncio.run(run(settings))
-    except SchemaOutdated as error:
+    except (SchemaOutdated, GoogleSetupError) as error:
         log.error("%s", error)
         sys.exit(1)
     except RuntimeError as error:

@@ -5,19 +5,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from temporalio.client import Client
+
 from activities.calendar import CalendarActivities
 from activities.documents import DocumentActivities
 from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
+from activities.sweep import SweepActivities
 from integrations import Integrations
+from store.hr_queries import HrQueries
 
 
-def plan_activities(integrations: Integrations) -> list[Callable[..., Any]]:
-    """What the worker registers; a new activity method must be listed here too."""
+def plan_activities(integrations: Integrations, client: Client) -> list[Callable[..., Any]]:
+    """What the worker registers; a new activity method must be listed here too.
+
+    The sweep asks plans questions and tells them what it found, through `client`."""
     documents = DocumentActivities(integrations.documents)
-    calendar = CalendarActivities(integrations.calendar)
+    calendar = CalendarActivities(integrations.calendar, integrations.web_url)
     notifications = NotificationActivities(integrations.mail, integrations.web_url)
     records = RecordActivities(integrations.records)
+    sweep = SweepActivities(
+        client,
+        HrQueries(integrations.records.engine),
+        integrations.documents,
+        integrations.calendar,
+    )
     return [
         documents.render_plan_document,
         calendar.schedule_check_ins,
@@ -25,4 +37,6 @@ def plan_activities(integrations: Integrations) -> list[Callable[..., Any]]:
         calendar.end_check_ins,
         notifications.send_notification,
         records.record_plan,
+        sweep.open_plans,
+        sweep.sweep_plan,
     ]

@@ -8,6 +8,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from coaching.plan import StrictModel
+from coaching.settings import DEFAULT_WEB_URL
 from integrations.calendar import CheckInCalendar, CheckInSeries
 
 
@@ -19,13 +20,24 @@ class CalendarSeriesRef(StrictModel):
 
 
 class CalendarActivities:
-    def __init__(self, calendar: CheckInCalendar) -> None:
+    def __init__(self, calendar: CheckInCalendar, web_url: str = DEFAULT_WEB_URL) -> None:
         self._calendar = calendar
+        self._web_url = web_url.rstrip("/")
+
+    def _described(self, series: CheckInSeries) -> CheckInSeries:
+        """The invite links to the plan page and says nothing of the plan: calendars are
+        read by assistants and shown on screens."""
+        if series.description:
+            return series
+        link = f"{self._web_url}/plans/{series.plan_id}"
+        return series.model_copy(
+            update={"description": f"Your coaching plan's check-in. The plan: {link}"}
+        )
 
     @activity.defn
     def schedule_check_ins(self, series: CheckInSeries) -> CalendarSeriesRef:
         _refuse_invalid(series)
-        uri = self._calendar.publish_series(series)
+        uri = self._calendar.publish_series(self._described(series))
         activity.logger.info(
             "Scheduled check-ins for plan %s (sequence %d)", series.plan_id, series.sequence
         )
@@ -36,7 +48,7 @@ class CalendarActivities:
     @activity.defn
     def cancel_check_ins(self, series: CheckInSeries) -> CalendarSeriesRef:
         _refuse_invalid(series)
-        uri = self._calendar.cancel_series(series)
+        uri = self._calendar.cancel_series(self._described(series))
         activity.logger.info(
             "Cancelled check-ins for plan %s (sequence %d)", series.plan_id, series.sequence
         )
@@ -48,7 +60,7 @@ class CalendarActivities:
     def end_check_ins(self, series: CheckInSeries) -> CalendarSeriesRef:
         """At an early closure or a cancellation: `until` is the closing moment."""
         _refuse_invalid(series, ending=True)
-        uri = self._calendar.end_series(series)
+        uri = self._calendar.end_series(self._described(series))
         activity.logger.info(
             "Ended check-ins for plan %s (sequence %d)", series.plan_id, series.sequence
         )

@@ -112,6 +112,7 @@ class DocumentActivities:
                 html=_TEMPLATES.get_template("plan.html.j2").render(context),
                 markdown=_TEMPLATES.get_template("plan.md.j2").render(context),
                 share_with=readers,
+                hr_included=Role.hr in request.share_with,
             )
         )
         activity.logger.info(

@@ -44,6 +44,8 @@ class NoticeKind(StrEnum):
     """A check-in moved from `check_in.previous_at` to `check_in.at` (`text`: the reason)."""
     check_in_skipped = "check_in_skipped"
     """A check-in will not take place (`text`: the reason)."""
+    check_in_declined = "check_in_declined"
+    """The `actor` declined a check-in's invitation: the manager is asked to move it."""
     review_due = "review_due"
     """The end date came: the manager owes the review."""
     review_submitted = "review_submitted"

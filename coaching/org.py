@@ -7,7 +7,7 @@ manager can only start a plan for one of their own direct reports.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Protocol, Self
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -82,6 +82,13 @@ class DirectoryError(ValueError):
     """A lookup the directory cannot answer, phrased for the person who asked."""
 
 
+class DirectorySource(Protocol):
+    """Where the directory comes from: a file that never changes while running, or Google
+    Workspace's directory, read again now and then."""
+
+    def current(self) -> OrgDirectory: ...
+
+
 class OrgDirectory(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -122,6 +129,10 @@ class OrgDirectory(BaseModel):
         for person in self.people:
             if person.manager is not None:
                 self._reports.setdefault(person.manager, []).append(person)
+
+    def current(self) -> OrgDirectory:
+        """A directory read from a file is its own source."""
+        return self
 
     def by_email(self, email: str) -> DirectoryEntry:
         email = email.strip().lower()

@@ -34,6 +34,7 @@ from coaching.actions import (
     SubmitReview,
 )
 from coaching.notices import CheckInMoment, Notice, NoticeKind
+from coaching.org import Person
 from coaching.plan import PlanContent, Role
 from coaching.records import AuditEntry, PlanRecord, Refusal, VersionRecord
 from coaching.review import prefill_review_form
@@ -97,6 +98,11 @@ class PlanState:
         self.events: list[PlanEvent] = []
         self.refusals: list[AuditEntry] = []
         self.documents: list[str] = []
+        self.calendar: str | None = None
+        """Where the check-in series lives, once it is scheduled."""
+        self._declines_told: set[tuple[int, str, datetime]] = set()
+        self.held_because: str | None = None
+        """A side effect waiting for a fix of the setup, and what to fix."""
         self.notices_sent = 0
         self.respond_by: datetime | None = None
         """When the step owed now is due: set while the story waits for someone."""
@@ -140,6 +146,17 @@ class PlanState:
                 version=self.version.number,
             )
         )
+
+    def hold(self, problem: str | None) -> None:
+        """A side effect waits for a fix of the setup (None: it went through); HR reads why
+        in the plan's record and its audit log."""
+        if problem == self.held_because:
+            return
+        if problem is None:
+            self.event("system", "resumed", f"Fixed: {self.held_because}")
+        else:
+            self.event("system", "held", problem)
+        self.held_because = problem
 
     def enter(self, phase: Phase) -> None:
         """Moves the plan into `phase`, with the state that the phase's actions rely on."""
@@ -435,6 +452,37 @@ class PlanState:
 
     # What anyone may read: status, the review form, who owes what, HR's record.
 
+    def shared_with(self) -> list[Person]:
+        """Whom the document is shared with now, once each: the daily sweep's allowed set.
+
+        Alignment shares it with the manager and skip-level; a plan that ends there adds HR
+        (`readers`); from co-authoring on, all four parties."""
+        if self.alignment_approved:
+            roles = ALL_PARTIES
+        elif self.phase.is_final:
+            roles = self.readers()
+        else:
+            roles = BEFORE_TEAM_MEMBER
+        people = {person.email: person for role in roles for person in self.parties.person(role)}
+        return list(people.values())
+
+    def check_in_declined(self, occurrence_at: datetime, email: str) -> CheckIn | None:
+        """An attendee declined the check-in planned for `occurrence_at`: the check-in, the
+        first time the sweep finds it (and again once it has moved), else None."""
+        check_in = next(
+            (c for c in self.check_ins if (c.occurrence_at or c.due_at) == occurrence_at), None
+        )
+        if check_in is None or check_in.status not in (CheckInStatus.scheduled, CheckInStatus.due):
+            return None
+        key = (check_in.number, email, check_in.due_at)
+        if key in self._declines_told:
+            return None
+        self._declines_told.add(key)
+        person = next((p for p in self.parties.everyone if p.email == email), None)
+        who = person.name if person is not None else email
+        self.event(email, "check_in_declined", f"Check-in {check_in.number}: declined by {who}")
+        return check_in
+
     def readers(self) -> list[Role]:
         """Who may see the plan now: the team member only once alignment is done."""
         return [*BEFORE_TEAM_MEMBER, Role.hr] if not self.alignment_approved else ALL_PARTIES
@@ -561,6 +609,7 @@ class PlanState:
             owed=self.owed(),
             events=self.events,
             documents=self.documents,
+            held_because=self.held_because,
         )
 
     def operator_view(self) -> tuple[Phase, datetime | None]:
@@ -610,6 +659,9 @@ class PlanState:
             signatures=self.signatures,
             check_ins=self.check_ins,
             review=self.review,
+            held_because=self.held_because,
+            document=self.documents[-1] if self.documents else None,
+            calendar=self.calendar,
             audit=[
                 *(
                     AuditEntry(

@@ -80,6 +80,11 @@ class PlanRecord(StrictModel):
     signatures: list[Signature]
     check_ins: list[CheckIn]
     review: Review | None
+    held_because: str | None = Field(
+        default=None, description="A step waiting for a fix of the setup, and what to fix."
+    )
+    document: str | None = Field(default=None, description="The plan document's address.")
+    calendar: str | None = Field(default=None, description="The check-in series' address.")
     audit: list[AuditEntry] = Field(description="Only the lines no earlier record carried.")
 
     @property

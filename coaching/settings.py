@@ -20,6 +20,7 @@ from pydantic import (
 
 from coaching.holidays import CompanyHolidays
 from coaching.org import Email
+from coaching.plan import TimeZoneName
 from coaching.policy import PlanPolicy
 from coaching.validation import describe
 from store.database import database_url
@@ -53,6 +54,7 @@ ENV_VARS: dict[str, str] = {
     "google_hr_group": "COACHPLAN_GOOGLE_HR_GROUP",
     "google_admin": "COACHPLAN_GOOGLE_ADMIN",
     "google_customer": "COACHPLAN_GOOGLE_CUSTOMER",
+    "time_zone": "COACHPLAN_TIME_ZONE",
 }
 """Which environment variable sets which field; errors name the variable, not the field."""
 
@@ -129,6 +131,9 @@ class Settings(BaseModel):
     google_admin: Email | None = None
     """A Workspace administrator the directory is read as."""
     google_customer: NonEmpty = "my_customer"
+    time_zone: TimeZoneName = "UTC"
+    """The company's zone for people whose directory entry names none (Google's directory
+    has no zone; the org file names its own)."""
     ui_port: Annotated[int, Field(ge=1, le=65535)] = 8233
     """Where `coachplan up` serves the Temporal UI."""
     database_url: Annotated[str | None, AfterValidator(_usable_database)] = None

@@ -180,6 +180,10 @@ class PlanStatus(StrictModel):
     owed: list[Obligation]
     events: list[PlanEvent]
     documents: list[str] = Field(description="Where each rendered version lives.")
+    held_because: str | None = Field(
+        default=None,
+        description="A step waiting for a fix of the setup (a missing Google permission, say).",
+    )
 
 
 class PlanSummary(StrictModel):

@@ -11,6 +11,7 @@ from integrations.documents import DocumentStore
 from integrations.mail import Mailer
 
 if TYPE_CHECKING:
+    from integrations.google.workspace import GoogleWorkspace
     from store.plan_records import PlanRecords
 
 
@@ -25,23 +26,59 @@ class Integrations:
 
 
 def build_integrations(settings: Settings) -> Integrations:
-    """The local implementations write under `settings.data_dir`; HR's records go to
-    `settings.database`.
+    """Local files under `settings.data_dir`, or Google Workspace (`COACHPLAN_INTEGRATIONS`);
+    HR's records go to `settings.database` either way.
 
-    They are imported here, not at the top, so that importing the interfaces (as workflows
-    do) never loads an implementation.
+    Implementations are imported here, not at the top, so that importing the interfaces (as
+    workflows do) never loads one.
     """
+    from store.database import create_store_engine
+    from store.plan_records import PlanRecords
+
+    records = PlanRecords(create_store_engine(settings.database))
+    if settings.integrations == "google":
+        return _google(settings, records)
     from integrations.local.calendar import IcsCalendar
     from integrations.local.documents import LocalDocumentStore
     from integrations.local.mail import OutboxMailer
-    from store.database import create_store_engine
-    from store.plan_records import PlanRecords
 
     root = settings.data_dir
     return Integrations(
         documents=LocalDocumentStore(root),
         calendar=IcsCalendar(root),
         mail=OutboxMailer(root),
-        records=PlanRecords(create_store_engine(settings.database)),
+        records=records,
+        web_url=settings.web_url,
+    )
+
+
+def google_workspace(settings: Settings) -> GoogleWorkspace:
+    """Raises `WorkspaceSetupError` when the key cannot be read."""
+    from integrations.google.workspace import GoogleWorkspace, WorkspaceSetupError
+
+    if settings.google_key_file is None:
+        raise WorkspaceSetupError("COACHPLAN_GOOGLE_KEY_FILE is not set")
+    return GoogleWorkspace.from_key_file(settings.google_key_file, settings.google_api_endpoint)
+
+
+def _google(settings: Settings, records: PlanRecords) -> Integrations:
+    from integrations.google.calendar import GoogleCalendar
+    from integrations.google.documents import GoogleDocumentStore
+    from integrations.google.mail import GmailMailer
+
+    workspace = google_workspace(settings)
+    mailbox = settings.google_mailbox
+    assert mailbox is not None, "Settings require the mailbox with Google integrations"
+    return Integrations(
+        documents=GoogleDocumentStore(
+            workspace,
+            mailbox=mailbox,
+            folder_id=settings.google_folder_id,
+            template_id=settings.google_template_id,
+            hr_group=settings.google_hr_group,
+        ),
+        calendar=GoogleCalendar(workspace),
+        mail=GmailMailer(workspace, sender=mailbox),
+        records=records,
         web_url=settings.web_url,
     )

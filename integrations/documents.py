@@ -17,6 +17,8 @@ class RenderedDocument(StrictModel):
     html: str
     markdown: str
     share_with: list[Person]
+    hr_included: bool = False
+    """HR may read it: a store that shares with HR's group does so only then."""
 
 
 class DocumentStore(Protocol):
@@ -27,7 +29,10 @@ class DocumentStore(Protocol):
         """
         ...
 
-    def remove_other_readers(self, plan_id: str, allowed: list[Person]) -> list[str]:
+    def remove_other_readers(
+        self, plan_id: str, allowed: list[Person], hr_included: bool
+    ) -> list[str]:
         """Takes access to the plan's document away from anyone not in `allowed` (someone
-        shared it by hand, say); returns the emails removed, for HR's audit log."""
+        shared it by hand, say), and from HR's group unless `hr_included`; returns the
+        emails removed, for HR's audit log."""
         ...

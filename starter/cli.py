@@ -44,6 +44,7 @@ from starter.plan_client import (
     PlanError,
     TemporalUnavailable,
 )
+from starter.workspace_commands import google_app, schedules_app
 from store.hr_queries import DEFAULT_LIMIT
 from store.schema import upgrade_database
 
@@ -61,6 +62,8 @@ hr_app = typer.Typer(
 app.add_typer(hr_app, name="hr")
 db_app = typer.Typer(help="HR's database (SQLite by default, PostgreSQL by DATABASE_URL).")
 app.add_typer(db_app, name="db")
+app.add_typer(schedules_app, name="schedules")
+app.add_typer(google_app, name="google")
 
 
 def main() -> NoReturn:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from coaching.org import DirectoryEntry, DirectoryError, OrgDirectory
+from coaching.org import DirectoryEntry, DirectoryError, DirectorySource, OrgDirectory
 from coaching.plan import Role
 from coaching.settings import Settings
 from starter.plan_client import (
@@ -23,7 +23,7 @@ from starter.plan_client import (
     NotAllowed,
     PlanError,
     PlanNotFound,
-    load_directory,
+    directory_source,
 )
 from store.database import create_store_engine, describe
 from store.hr_queries import (
@@ -58,15 +58,23 @@ class HrFilters(BaseModel):
 
 
 class HrDesk:
-    def __init__(self, engine: Engine, directory: OrgDirectory) -> None:
-        self.directory = directory
+    def __init__(self, engine: Engine, directory: DirectorySource) -> None:
+        self._directory = directory
         self.engine = engine
         self.queries = HrQueries(engine)
+
+    @property
+    def directory(self) -> OrgDirectory:
+        return self._directory.current()
+
+    @property
+    def directory_source(self) -> DirectorySource:
+        return self._directory
 
     @classmethod
     def open(cls, settings: Settings) -> HrDesk:
         """Refuses a database that `coachplan db upgrade` has not prepared, saying so."""
-        directory = load_directory(settings)
+        directory = directory_source(settings)
         engine = create_store_engine(settings.database)
         try:
             require_current_schema(engine)

@@ -37,6 +37,7 @@ from coaching.org import OrgDirectory
 from coaching.settings import ENV_VARS, Settings
 from coaching.visibility import dev_server_flags
 from starter.binaries import MissingBinary, installed_binary
+from starter.schedules import ensure_schedules
 from store.schema import upgrade_database
 
 READY = "coachplan is up"
@@ -150,6 +151,8 @@ async def _run(settings: Settings) -> int:
         client = await _watch(_wait_for_server(settings), stop, children)
         children.append(await _start_worker(settings))
         await _watch(_wait_for_worker(client, settings), stop, children)
+        for schedule in await _watch(ensure_schedules(client, settings), stop, children):
+            print(f"schedule {schedule.schedule_id}: {schedule.description}", flush=True)
         children.append(await _start_web(settings))
         await _watch(_wait_for_web(settings), stop, children)
         print(next_steps(settings), flush=True)

@@ -30,7 +30,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from coaching.actions import Action, StartPlan, plan_id_for, workflow_id_for
 from coaching.connection import connect, describe_execution
 from coaching.form import PlanForm
-from coaching.org import DirectoryError, OrgDirectory
+from coaching.org import DirectoryError, DirectorySource, OrgDirectory
 from coaching.plan import Role
 from coaching.records import Refusal
 from coaching.settings import Settings
@@ -102,16 +102,20 @@ class DatabaseUnavailable(Exception):
 
 class PlanClient:
     def __init__(
-        self, client: Client, settings: Settings, directory: OrgDirectory, records: HrQueries
+        self, client: Client, settings: Settings, directory: DirectorySource, records: HrQueries
     ) -> None:
         self._client = client
         self._settings = settings
-        self.directory = directory
+        self._directory = directory
         self._records = records
+
+    @property
+    def directory(self) -> OrgDirectory:
+        return self._directory.current()
 
     @classmethod
     async def connect(cls, settings: Settings) -> PlanClient:
-        directory = load_directory(settings)
+        directory = directory_source(settings)
         try:
             client = await connect(settings)
         except RuntimeError:
@@ -322,10 +326,44 @@ class PlanClient:
             raise
 
 
-def load_directory(settings: Settings) -> OrgDirectory:
+def directory_source(settings: Settings) -> DirectorySource:
+    """The org file, or Google Workspace's directory kept for `directory_refresh_minutes`."""
+    if settings.directory == "google":
+        return _google_directory(settings)
     try:
         return OrgDirectory.load(settings.org_file)
     except FileNotFoundError:
         raise PlanError(
             f"the org directory {settings.org_file} does not exist (set COACHPLAN_ORG_FILE)"
         ) from None
+
+
+def load_directory(settings: Settings) -> OrgDirectory:
+    return directory_source(settings).current()
+
+
+def _google_directory(settings: Settings) -> DirectorySource:
+    from integrations import google_workspace
+    from integrations.failures import IntegrationFailure
+    from integrations.google.directory import CachedDirectory, GoogleDirectory
+    from integrations.google.workspace import WorkspaceSetupError
+
+    admin, hr_group = settings.google_admin, settings.google_hr_group
+    if admin is None or hr_group is None:
+        raise PlanError("COACHPLAN_GOOGLE_ADMIN and COACHPLAN_GOOGLE_HR_GROUP must be set")
+    try:
+        source = GoogleDirectory(
+            google_workspace(settings),
+            admin=admin,
+            hr_group=hr_group,
+            company=admin.split("@", 1)[1],
+            customer=settings.google_customer,
+            default_time_zone=settings.time_zone,
+        )
+        directory = CachedDirectory(
+            source.read, timedelta(minutes=settings.directory_refresh_minutes)
+        )
+        directory.current()
+    except (WorkspaceSetupError, IntegrationFailure) as error:
+        raise PlanError(f"the Google directory cannot be read: {error}") from None
+    return directory

@@ -93,6 +93,9 @@ class PlanListing(StrictModel):
     next_deadline: datetime | None
     next_owed_by: list[Role]
     next_action: str
+    held_because: str | None = None
+    document: str | None = None
+    calendar: str | None = None
     overdue: bool
 
 
@@ -405,6 +408,14 @@ class HrQueries:
                 reason = "; ".join(explain(error)) if isinstance(error, ValidationError) else error
                 unreadable.append(UnreadablePlan(plan_id=row["plan_id"], reason=str(reason)))
         return PartyPlans(plans=plans, unreadable=unreadable, total=_total(rows))
+
+    def open_plan_ids(self, after: str | None, limit: int) -> list[str]:
+        """A page of the plans neither closed nor cancelled, by id, for the daily sweep."""
+        query = select(PlanRow.plan_id).where(_open()).order_by(PlanRow.plan_id).limit(limit)
+        if after is not None:
+            query = query.where(PlanRow.plan_id > after)
+        with self.engine.connect() as connection:
+            return list(connection.execute(query).scalars())
 
     def open_plan_of(self, team_member_id: str, now: datetime | None = None) -> PlanListing | None:
         """The team member's plan that is neither closed nor cancelled, for the one-open-plan

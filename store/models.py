@@ -92,6 +92,12 @@ class PlanRow(Base):
     next_owed_by: Mapped[str] = mapped_column(String(100), default="")
     """The roles that owe the next deadline, comma-separated (e.g. "manager,team_member")."""
     next_action: Mapped[str] = mapped_column(Text, default="")
+    held_because: Mapped[str | None] = mapped_column(Text)
+    """A step waiting for a fix of the setup (a missing Google permission, say), and why."""
+    document: Mapped[str | None] = mapped_column(Text)
+    """Where the plan's document lives (a Google Doc's address, or a local file)."""
+    calendar: Mapped[str | None] = mapped_column(Text)
+    """Where the check-in series lives."""
     updated_at: Mapped[datetime]
 
 

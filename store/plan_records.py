@@ -68,6 +68,9 @@ class PlanRecords:
             "next_deadline": next_due,
             "next_owed_by": ",".join(sorted({o.role.value for o in owing})),
             "next_action": "; ".join(o.action for o in owing),
+            "held_because": record.held_because,
+            "document": record.document,
+            "calendar": record.calendar,
             "updated_at": datetime.now(UTC),
         }
         statement = _insert(session, PlanRow)

@@ -17,6 +17,7 @@ from activities.calendar import CalendarActivities
 from activities.documents import DocumentActivities
 from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
+from activities.sweep import SweepActivities
 from coaching.settings import ENV_VARS, Settings
 from integrations import build_integrations
 from integrations.local.calendar import IcsCalendar
@@ -24,6 +25,7 @@ from integrations.local.documents import LocalDocumentStore
 from integrations.local.mail import OutboxMailer
 from worker import build_worker
 from workflows.coaching_plan import CoachingPlanWorkflow
+from workflows.daily_sweep import DailySweepWorkflow, SweepBatchWorkflow
 
 
 def activity_names(functions: list[object]) -> set[str]:
@@ -43,7 +45,9 @@ def test_local_integrations_are_rooted_in_the_data_dir(tmp_path: Path) -> None:
     assert isinstance(integrations.mail, OutboxMailer)
 
 
-def test_every_activity_method_is_registered(tmp_path: Path) -> None:
+async def test_every_activity_method_is_registered(
+    time_skipping_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
     defined = activity_names(
         [
             method
@@ -52,12 +56,15 @@ def test_every_activity_method_is_registered(tmp_path: Path) -> None:
                 CalendarActivities,
                 NotificationActivities,
                 RecordActivities,
+                SweepActivities,
             )
             for _, method in inspect.getmembers(cls, inspect.isfunction)
         ]
     )
 
-    registered = plan_activities(build_integrations(Settings(data_dir=tmp_path)))
+    registered = plan_activities(
+        build_integrations(Settings(data_dir=tmp_path)), time_skipping_env.client
+    )
 
     assert activity_names(list(registered)) == defined
     assert len(registered) == len(defined)
@@ -76,9 +83,15 @@ async def test_worker_starts_and_shuts_down(
 
     assert worker.is_shutdown
     assert worker.task_queue == "worker-test"
-    assert config.get("workflows") == [CoachingPlanWorkflow]
+    assert config.get("workflows") == [
+        CoachingPlanWorkflow,
+        DailySweepWorkflow,
+        SweepBatchWorkflow,
+    ]
     assert config.get("activity_executor") is executor
-    assert len(config.get("activities", [])) == len(plan_activities(integrations))
+    assert len(config.get("activities", [])) == len(
+        plan_activities(integrations, time_skipping_env.client)
+    )
 
 
 def test_the_worker_refuses_a_database_that_needs_an_upgrade(tmp_path: Path) -> None:

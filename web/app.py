@@ -40,8 +40,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     def context_for(temporal: Client) -> WebContext:
         return WebContext(
             settings=settings,
-            directory=desk.directory,
-            plans=PlanClient(temporal, settings, desk.directory, HrQueries(desk.engine)),
+            plans=PlanClient(temporal, settings, desk.directory_source, HrQueries(desk.engine)),
             desk=desk,
             tokens=ApiTokens(desk.engine),
             holidays=settings.company_holidays(),

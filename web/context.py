@@ -18,11 +18,15 @@ from store.api_tokens import ApiTokens
 @dataclass(frozen=True)
 class WebContext:
     settings: Settings
-    directory: OrgDirectory
     plans: PlanClient
     desk: HrDesk
     tokens: ApiTokens
     holidays: CompanyHolidays
+
+    @property
+    def directory(self) -> OrgDirectory:
+        """Read per request: Google's directory refreshes while the app runs."""
+        return self.desk.directory
 
     @staticmethod
     def now() -> datetime:

@@ -23,9 +23,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import CalendarActivities
-    from activities.documents import DocumentActivities, PlanDocumentRequest
-    from activities.notifications import NotificationActivities
+    from activities.sweep import GuardedPlan, SweepFindings
     from coaching.actions import (
         AddCheckInNote,
         ApproveAlignment,
@@ -65,9 +63,8 @@ with workflow.unsafe.imports_passed_through():
         Refused,
         ReviewForm,
     )
-    from integrations.calendar import CheckInSeries
-    from workflows.activity_calls import act
     from workflows.phase_story import PhaseStory, PlanCancelled
+    from workflows.plan_effects import PlanEffects
     from workflows.plan_keepers import PlanKeepers
 
 ActionInput = TypeVar("ActionInput")
@@ -105,7 +102,7 @@ class CoachingPlanWorkflow:
         )
         self._rules = PlanRules(self._plan)
         self._story = PhaseStory(self._plan, moves_in_updates=moves_in_updates)
-        self._series: CheckInSeries | None = None
+        self._effects = PlanEffects(self._plan, series_ends_at_closing=self._check_ins_move)
 
     @workflow.run
     async def run(self, start: StartPlan) -> Outcome:
@@ -126,6 +123,7 @@ class CoachingPlanWorkflow:
         except PlanCancelled:
             await self._cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._effects.finish()
         if keepers is not None:
             await keepers.finish()
         assert self._plan.outcome is not None
@@ -136,9 +134,9 @@ class CoachingPlanWorkflow:
     async def _align_with_skip_level(self) -> None:
         """The manager and their manager agree on the opportunity before the team member sees it."""
         plan = self._plan
-        await self._publish(BEFORE_TEAM_MEMBER)
+        await self._effects.publish(BEFORE_TEAM_MEMBER)
         if self._story.caught_up():
-            await self._notify(
+            await self._effects.notify(
                 NoticeKind.alignment_requested, [Role.skip_level], actor=plan.parties.manager.email
             )
         await self._until_moved_on(
@@ -153,9 +151,9 @@ class CoachingPlanWorkflow:
         """Both sides shape the activities, version by version, until both mark one ready."""
         plan = self._plan
         self._story.tell(Phase.co_authoring)
-        await self._publish(ALL_PARTIES)
+        await self._effects.publish(ALL_PARTIES)
         if self._story.caught_up():
-            await self._notify(
+            await self._effects.notify(
                 NoticeKind.co_authoring_opened,
                 [Role.team_member, Role.manager],
                 actor=plan.parties.manager.email,
@@ -170,9 +168,11 @@ class CoachingPlanWorkflow:
         """Both sign the exact final version; False if the team member declines."""
         plan = self._plan
         self._story.tell(Phase.signing)
-        await self._publish(ALL_PARTIES)
+        await self._effects.publish(ALL_PARTIES)
         if self._story.caught_up():
-            await self._notify(NoticeKind.signing_requested, [Role.manager, Role.team_member])
+            await self._effects.notify(
+                NoticeKind.signing_requested, [Role.manager, Role.team_member]
+            )
         await self._until_moved_on(
             lambda: plan.fully_signed() or plan.declined is not None,
             lambda: (plan.version.number, plan.fully_signed(), plan.declined),
@@ -183,7 +183,7 @@ class CoachingPlanWorkflow:
         after = self._story.after_signing()
         if after.declined is None:
             return True
-        await self._notify(
+        await self._effects.notify(
             NoticeKind.declined,
             [Role.hr, Role.manager, Role.skip_level],
             actor=after.declined.author,
@@ -196,9 +196,9 @@ class CoachingPlanWorkflow:
         self._story.tell(Phase.active)
         plan = self._plan
         timeline = plan.version.content.timeline
-        await self._publish_calendar()
-        await self._publish(ALL_PARTIES)
-        await self._notify(
+        await self._effects.publish_calendar()
+        await self._effects.publish(ALL_PARTIES)
+        await self._effects.notify(
             NoticeKind.plan_active,
             [Role.hr, Role.skip_level, Role.manager, Role.team_member],
             starts_on=timeline.start,
@@ -226,7 +226,7 @@ class CoachingPlanWorkflow:
             lambda: not plan.awaits_notes(check_in.number), plan.policy.check_in_grace
         ):
             plan.check_in_overdue(check_in.number)
-            await self._notify(
+            await self._effects.notify(
                 NoticeKind.check_in_overdue, [Role.manager], check_in=self._plan.moment(check_in)
             )
 
@@ -235,7 +235,7 @@ class CoachingPlanWorkflow:
         plan = self._plan
         self._story.tell(Phase.review)
         assert plan.review_due_at is not None
-        await self._notify(
+        await self._effects.notify(
             NoticeKind.review_due,
             [Role.manager],
             ends_on=plan.version.content.timeline.end,
@@ -257,7 +257,7 @@ class CoachingPlanWorkflow:
         if plan.review is None:
             self._story.tell(Phase.active)
             return False
-        await self._notify(
+        await self._effects.notify(
             NoticeKind.review_submitted,
             [Role.team_member],
             actor=plan.review.submitted_by,
@@ -283,21 +283,11 @@ class CoachingPlanWorkflow:
         await self._finish(NoticeKind.cancelled, actor=cancellation.author, text=cancellation.text)
 
     async def _finish(self, kind: NoticeKind, **about: Any) -> None:
-        """Closing and cancelling clean up alike: final document, calendar, everyone told.
-        Check-ins still ahead leave the calendars; those held stay in them."""
-        series, now = self._series, workflow.now()
-        if series is not None and now < max(series.until, self._plan.check_ins[-1].due_at):
-            if self._check_ins_move:
-                self._series = series.model_copy(
-                    update={"until": now, "sequence": series.sequence + 1}
-                )
-                await act(CalendarActivities.end_check_ins, self._series)
-            else:
-                self._series = series.model_copy(update={"sequence": series.sequence + 1})
-                await act(CalendarActivities.cancel_check_ins, self._series)
+        """Closing and cancelling clean up alike: final document, calendar, everyone told."""
+        await self._effects.end_calendar(workflow.now())
         readers = self._plan.readers()
-        await self._publish(readers)
-        await self._notify(kind, readers, outcome=self._plan.outcome, **about)
+        await self._effects.publish(readers)
+        await self._effects.notify(kind, readers, outcome=self._plan.outcome, **about)
 
     async def _until_moved_on(
         self,
@@ -339,7 +329,7 @@ class CoachingPlanWorkflow:
     @workflow.update
     async def request_changes(self, action: RequestChanges) -> ActionResult:
         self._plan.request_changes(action)
-        await self._notify(
+        await self._effects.notify(
             NoticeKind.changes_requested, [Role.manager], actor=action.actor, text=action.comment
         )
         return self._result("The manager is asked to revise the draft.")
@@ -351,8 +341,8 @@ class CoachingPlanWorkflow:
     @workflow.update
     async def revise(self, action: RevisePlan) -> ActionResult:
         self._plan.revise(action)
-        await self._publish(BEFORE_TEAM_MEMBER)
-        await self._notify(
+        await self._effects.publish(BEFORE_TEAM_MEMBER)
+        await self._effects.notify(
             NoticeKind.draft_revised, [Role.skip_level], actor=action.actor, text=action.summary
         )
         return self._result(f"Version {self._plan.version.number} is ready for the skip-level.")
@@ -364,10 +354,10 @@ class CoachingPlanWorkflow:
     @workflow.update
     async def propose_activities(self, action: ProposeActivities) -> ActionResult:
         voided = self._plan.propose(action)
-        await self._publish(ALL_PARTIES)
+        await self._effects.publish(ALL_PARTIES)
         role = self._plan.author_role(action.actor)
         other = Role.manager if role is Role.team_member else Role.team_member
-        await self._notify(
+        await self._effects.notify(
             NoticeKind.proposal,
             [other],
             actor=action.actor,
@@ -428,9 +418,9 @@ class CoachingPlanWorkflow:
     async def record_check_in(self, action: RecordCheckIn) -> ActionResult:
         plan = self._plan
         plan.record_check_in(action)
-        await self._publish(ALL_PARTIES)
+        await self._effects.publish(ALL_PARTIES)
         if self._check_ins_move:
-            await self._notify(
+            await self._effects.notify(
                 NoticeKind.check_in_recorded,
                 [Role.team_member],
                 actor=action.actor,
@@ -472,10 +462,10 @@ class CoachingPlanWorkflow:
     ) -> None:
         """A check-in moved or skipped: the invite, the document and both people follow."""
         plan = self._plan
-        await self._publish_calendar()
-        await self._publish(ALL_PARTIES)
+        await self._effects.publish_calendar()
+        await self._effects.publish(ALL_PARTIES)
         moment = plan.moment(plan.check_in(action.number), previous_at)
-        await self._notify(
+        await self._effects.notify(
             kind,
             [Role.team_member, Role.manager],
             actor=action.actor,
@@ -514,9 +504,9 @@ class CoachingPlanWorkflow:
     async def extend(self, action: ExtendPlan) -> ActionResult:
         self._plan.extend(action)
         self._story.move_on(Phase.active)
-        await self._publish_calendar()
-        await self._publish(ALL_PARTIES)
-        await self._notify(
+        await self._effects.publish_calendar()
+        await self._effects.publish(ALL_PARTIES)
+        await self._effects.notify(
             NoticeKind.extended,
             [Role.team_member, Role.skip_level, Role.hr],
             actor=action.actor,
@@ -544,11 +534,43 @@ class CoachingPlanWorkflow:
         """A refused Update leaves no history, so the refused client reports it for the audit."""
         self._plan.note_refusal(refusal)
 
+    @workflow.signal
+    async def sweep_found(self, findings: SweepFindings) -> None:
+        """The daily sweep took access away from someone, or an attendee declined a check-in:
+        HR reads the first in the audit log, the manager is asked to move the second."""
+        plan = self._plan
+        if findings.removed_readers:
+            removed = ", ".join(findings.removed_readers)
+            plan.event(
+                "system", "access_removed", f"Not a party, removed from the document: {removed}"
+            )
+        for declined in findings.declined:
+            check_in = plan.check_in_declined(declined.occurrence_at, declined.email)
+            if check_in is not None:
+                await self._effects.notify(
+                    NoticeKind.check_in_declined,
+                    [Role.manager],
+                    actor=declined.email,
+                    check_in=plan.moment(check_in),
+                )
+
     # What anyone involved can ask at any time.
 
     @workflow.query
     def status(self) -> PlanStatus:
         return self._plan.status()
+
+    @workflow.query
+    def guarded(self) -> GuardedPlan:
+        """For the daily sweep: who may read the document, and the check-in series."""
+        plan = self._plan
+        readers = plan.shared_with()
+        return GuardedPlan(
+            plan_id=plan.plan_id,
+            readers=readers,
+            hr_included=any(person in plan.parties.hr for person in readers),
+            series=self._effects.series,
+        )
 
     @workflow.query
     def review_form(self) -> ReviewForm:
@@ -615,7 +637,7 @@ class CoachingPlanWorkflow:
         """Reminds whoever owes the next step now, not whoever owed it when the wait began,
         and says what happens next."""
         for role in self._plan.owing():
-            await self._notify(
+            await self._effects.notify(
                 NoticeKind.reminder,
                 [role],
                 escalates_at=escalates_at,
@@ -628,31 +650,9 @@ class CoachingPlanWorkflow:
     ) -> None:
         roles = set(self._plan.owing())
         self._plan.event("system", "escalated", f"Waiting for the {role_names(roles)}")
-        await self._notify(NoticeKind.escalation, to, waiting_since=since, closes_at=closes_at)
-
-    # Side effects, all through activities.
-
-    async def _publish(self, readers: Sequence[Role]) -> None:
-        request = PlanDocumentRequest.of(self._plan, readers)
-        published = await act(DocumentActivities.render_plan_document, request)
-        if published.uri not in self._plan.documents:
-            self._plan.documents.append(published.uri)
-
-    async def _publish_calendar(self) -> None:
-        """One series whose occurrences are the check-ins' timers."""
-        plan = self._plan
-        if not plan.check_ins:
-            return
-        series = CheckInSeries.of_check_ins(
-            plan.plan_id, plan.parties, plan.version.content.cadence, plan.check_ins
+        await self._effects.notify(
+            NoticeKind.escalation, to, waiting_since=since, closes_at=closes_at
         )
-        sequence = 0 if self._series is None else self._series.sequence + 1
-        self._series = series.model_copy(update={"sequence": sequence})
-        await act(CalendarActivities.schedule_check_ins, self._series)
-
-    async def _notify(self, kind: NoticeKind, to: Sequence[Role], **about: Any) -> None:
-        """Tells `to` what happened; the notification activity words it for each person."""
-        await act(NotificationActivities.send_notification, self._plan.notice(kind, to, **about))
 
     def _result(self, message: str) -> ActionResult:
         return self._plan.result(message)

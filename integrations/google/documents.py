@@ -243,16 +243,19 @@ class GoogleDocumentStore:
                 if found.get("name") != document.title:
                     self._rename(file_id, document.title)
             self._fill(file_id, document)
-            self._share(file_id, document.share_with)
+            self._share(file_id, document.share_with, document.hr_included)
             return document_address(file_id)
 
-    def remove_other_readers(self, plan_id: str, allowed: list[Person]) -> list[str]:
+    def remove_other_readers(
+        self, plan_id: str, allowed: list[Person], hr_included: bool
+    ) -> list[str]:
         with self._plan_lock(plan_id):
             found = self._find(plan_id)
             if found is None:
                 return []
             file_id = str(found["id"])
-            return self._remove_others(file_id, self._permissions(file_id), allowed)
+            group = self._hr_group if hr_included else None
+            return self._remove_others(file_id, self._permissions(file_id), allowed, group)
 
     def _plan_lock(self, plan_id: str) -> threading.Lock:
         """Two handlers of one plan publishing at once would both create, or both rewrite."""
@@ -353,12 +356,14 @@ class GoogleDocumentStore:
             if not token:
                 return permissions
 
-    def _share(self, file_id: str, readers: list[Person]) -> None:
+    def _share(self, file_id: str, readers: list[Person], hr_included: bool) -> None:
+        """HR reads through its group where one is set: never before co-authoring."""
         permissions = self._permissions(file_id)
         held = {str(p.get("emailAddress", "")).lower(): p for p in permissions}
         wanted = [(person.email.lower(), "user") for person in readers]
-        if self._hr_group:
-            wanted.append((self._hr_group, "group"))
+        group = self._hr_group if hr_included else None
+        if group:
+            wanted.append((group, "group"))
         for email, kind in dict(wanted).items():
             permission = held.get(email)
             if email == self._mailbox or (permission and permission["role"] == "owner"):
@@ -367,7 +372,7 @@ class GoogleDocumentStore:
                 self._grant(file_id, email, kind)
             elif permission["role"] != READER_ROLE:
                 self._set_role(file_id, permission)
-        self._remove_others(file_id, permissions, readers)
+        self._remove_others(file_id, permissions, readers, group)
 
     def _grant(self, file_id: str, email: str, kind: str) -> None:
         execute(
@@ -400,11 +405,15 @@ class GoogleDocumentStore:
         )
 
     def _remove_others(
-        self, file_id: str, permissions: list[dict[str, Any]], allowed: list[Person]
+        self,
+        file_id: str,
+        permissions: list[dict[str, Any]],
+        allowed: list[Person],
+        group: str | None,
     ) -> list[str]:
         keep = {person.email.lower() for person in allowed} | {self._mailbox}
-        if self._hr_group:
-            keep.add(self._hr_group)
+        if group:
+            keep.add(group)
         removed: list[str] = []
         for permission in permissions:
             who = _who(permission)

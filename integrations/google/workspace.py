@@ -42,7 +42,10 @@ SCOPES: dict[GoogleApi, tuple[str, ...]] = {
     GoogleApi.docs: ("https://www.googleapis.com/auth/documents",),
     GoogleApi.drive: ("https://www.googleapis.com/auth/drive",),
     GoogleApi.calendar: ("https://www.googleapis.com/auth/calendar.events",),
-    GoogleApi.gmail: ("https://www.googleapis.com/auth/gmail.send",),
+    GoogleApi.gmail: (
+        "https://www.googleapis.com/auth/gmail.send",
+        "https://www.googleapis.com/auth/gmail.readonly",
+    ),
     GoogleApi.directory: (
         "https://www.googleapis.com/auth/admin.directory.user.readonly",
         "https://www.googleapis.com/auth/admin.directory.group.member.readonly",

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vCalAddress, vRecur
 
 from coaching.org import Person
-from integrations.calendar import CheckInSeries
+from integrations.calendar import CheckInSeries, DeclinedCheckIn
 from integrations.local.files import file_uri, safe_name, write_atomically
 
 PRODID = "-//coachplan//Coaching plan check-ins//EN"
@@ -35,6 +35,10 @@ class IcsCalendar:
         if ended is None:
             return self.cancel_series(series)
         return self.publish_series(ended)
+
+    def declined_check_ins(self, series: CheckInSeries) -> list[DeclinedCheckIn]:
+        """An invite file carries no answers: attendees decline in their own calendars."""
+        return []
 
     def _write(self, series: CheckInSeries, method: str, status: str) -> str:
         path = self._folder / f"{safe_name(series.plan_id, 'plan id')}.ics"

@@ -6,6 +6,7 @@ import json
 import threading
 from pathlib import Path
 
+from coaching.org import Person
 from integrations.documents import RenderedDocument
 from integrations.local.files import file_uri, safe_name, write_atomically
 
@@ -32,6 +33,23 @@ class LocalDocumentStore:
         self._record_sharing(folder, document)
         return file_uri(html)
 
+    def remove_other_readers(
+        self, plan_id: str, allowed: list[Person], hr_included: bool
+    ) -> list[str]:
+        """Someone who added a reader to `sharing.json` by hand loses them again."""
+        folder = self._folder / safe_name(plan_id, "plan id")
+        emails = {person.email for person in allowed}
+        with self._sharing_lock:
+            versions = self._read_sharing(folder)
+            if not versions:
+                return []
+            latest = max(versions, key=int)
+            removed = [email for email in versions[latest] if email not in emails]
+            if removed:
+                versions[latest] = [email for email in versions[latest] if email in emails]
+                self._store_sharing(folder, plan_id, versions)
+        return removed
+
     def _record_sharing(self, folder: Path, document: RenderedDocument) -> None:
         with self._sharing_lock:
             self._write_sharing(folder, document)
@@ -39,8 +57,12 @@ class LocalDocumentStore:
     def _write_sharing(self, folder: Path, document: RenderedDocument) -> None:
         versions = self._read_sharing(folder)
         versions[str(document.version)] = [person.email for person in document.share_with]
+        self._store_sharing(folder, document.plan_id, versions)
+
+    @staticmethod
+    def _store_sharing(folder: Path, plan_id: str, versions: dict[str, list[str]]) -> None:
         ordered = dict(sorted(versions.items(), key=lambda item: int(item[0])))
-        record = {"plan_id": document.plan_id, "versions": ordered}
+        record = {"plan_id": plan_id, "versions": ordered}
         write_atomically(folder / SHARING_FILE, (json.dumps(record, indent=2) + "\n").encode())
 
     @staticmethod

@@ -287,6 +287,23 @@ EVERY_KIND: dict[NoticeKind, tuple[dict[str, Any], dict[str, list[str]]]] = {
             ]
         },
     ),
+    NoticeKind.check_in_declined: (
+        {
+            "to": [Role.manager],
+            "phase": Phase.active,
+            "version": 3,
+            "actor": TOM.email,
+            "check_in": CheckInMoment(number=3, at=datetime(2026, 10, 29, 9, 0, tzinfo=UTC)),
+        },
+        {
+            MARA.id: [
+                "Tom Nguyen declined the invitation to check-in 3 of the coaching plan for Tom "
+                "Nguyen, on Thursday 29 October 2026, 10:00 (Europe/Berlin).",
+                "Please move it to a time that suits you both, or skip it with a reason, on the "
+                "plan page.",
+            ]
+        },
+    ),
     NoticeKind.review_due: (
         {
             "to": [Role.manager],

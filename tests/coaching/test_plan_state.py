@@ -299,3 +299,64 @@ def test_a_notice_that_asks_for_a_step_gives_it_the_deadline_of_the_wait_it_open
     reminded = plan.notice(NoticeKind.reminder, [Role.skip_level])
     assert [o.due for o in reminded.owed] == [plan.respond_by]
     assert reminded.event_id == "002-reminder"
+
+
+def test_the_document_is_shared_as_the_phase_allows(plan: PlanState) -> None:
+    """The daily sweep's allowed set: manager and skip-level in alignment, all four after;
+    HR is added to a plan that ends in alignment, as the final document is shared."""
+    assert plan.shared_with() == [MANAGER, SKIP]
+    signed(plan)
+    assert plan.shared_with() == [MANAGER, MEMBER, SKIP, HR]
+
+
+def test_a_plan_cancelled_in_alignment_shares_with_hr_but_not_the_team_member(
+    plan: PlanState,
+) -> None:
+    plan.cancel(CancelPlan(actor=MANAGER.email, reason="Not the right time"))
+    plan.enter(Phase.cancelled)
+    assert plan.shared_with() == [MANAGER, SKIP, HR]
+
+
+def test_a_declined_check_in_is_told_once_and_again_once_moved(
+    plan: PlanState, clock: Clock
+) -> None:
+    signed(plan)
+    second = plan.check_in(2)
+
+    first = plan.check_in_declined(second.due_at, MEMBER.email)
+    again = plan.check_in_declined(second.due_at, MEMBER.email)
+    friday = second.due_at + timedelta(days=1)
+    plan.move_check_in(MoveCheckIn(actor=MANAGER.email, number=2, to=friday, reason="Holiday"))
+    after_the_move = plan.check_in_declined(second.due_at, MEMBER.email)
+
+    assert first == second
+    assert again is None
+    assert after_the_move is not None
+    assert after_the_move.due_at == friday, "found by the occurrence the calendar still names"
+    assert [e.detail for e in plan.events if e.kind == "check_in_declined"] == [
+        "Check-in 2: declined by Tom Member"
+    ] * 2
+
+
+def test_a_check_in_no_longer_ahead_is_not_asked_to_move(plan: PlanState, clock: Clock) -> None:
+    signed(plan)
+    first = plan.check_in(1)
+    clock.now = first.due_at
+    plan.record_check_in(record(1))
+
+    assert plan.check_in_declined(first.due_at, MEMBER.email) is None
+    assert plan.check_in_declined(first.due_at - timedelta(days=1), MEMBER.email) is None
+
+
+def test_a_held_step_is_in_the_record_and_the_audit(plan: PlanState) -> None:
+    plan.hold("grant the Drive scope")
+    plan.hold("grant the Drive scope")
+    held = plan.record(1, (0, 0))
+    plan.hold(None)
+
+    assert held.held_because == "grant the Drive scope"
+    assert plan.record(2, (0, 0)).held_because is None
+    assert [(e.kind, e.detail) for e in plan.events][-2:] == [
+        ("held", "grant the Drive scope"),
+        ("resumed", "Fixed: grant the Drive scope"),
+    ]

@@ -61,11 +61,35 @@ def test_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_unsupported_integrations_name_the_variable() -> None:
     with pytest.raises(SettingsError) as raised:
-        Settings.from_env({"COACHPLAN_INTEGRATIONS": "google"})
+        Settings.from_env({"COACHPLAN_INTEGRATIONS": "microsoft"})
 
     assert str(raised.value) == (
-        "COACHPLAN_INTEGRATIONS: 'google' is not supported (expected 'local')"
+        "COACHPLAN_INTEGRATIONS: 'microsoft' is not supported (expected 'local' or 'google')"
     )
+
+
+def test_google_names_what_it_still_needs() -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"COACHPLAN_INTEGRATIONS": "google", "COACHPLAN_DIRECTORY": "google"})
+
+    assert str(raised.value) == (
+        "COACHPLAN_GOOGLE_ADMIN, COACHPLAN_GOOGLE_HR_GROUP, COACHPLAN_GOOGLE_KEY_FILE, "
+        "COACHPLAN_GOOGLE_MAILBOX must be set with COACHPLAN_INTEGRATIONS=google and "
+        "COACHPLAN_DIRECTORY=google"
+    )
+
+
+def test_a_google_setup_is_complete_with_its_key_and_mailbox() -> None:
+    settings = Settings.from_env(
+        {
+            "COACHPLAN_INTEGRATIONS": "google",
+            "COACHPLAN_GOOGLE_KEY_FILE": "/etc/coachplan/key.json",
+            "COACHPLAN_GOOGLE_MAILBOX": "HR-Coaching@Example.com",
+        }
+    )
+
+    assert settings.google_mailbox == "hr-coaching@example.com"
+    assert settings.directory == "yaml"
 
 
 def test_every_bad_variable_is_reported() -> None:

@@ -311,7 +311,10 @@ async def test_bad_configuration_names_the_variable() -> None:
     )
 
     assert ran.code == 2, ran
-    assert ran.err.startswith("error: COACHPLAN_INTEGRATIONS: 'google' is not supported"), ran
+    assert ran.err.startswith(
+        "error: COACHPLAN_GOOGLE_KEY_FILE, COACHPLAN_GOOGLE_MAILBOX must be set with "
+        "COACHPLAN_INTEGRATIONS=google"
+    ), ran
 
 
 async def test_requested_changes_are_answered_with_a_revised_form(cli: Cli, tmp_path: Path) -> None:

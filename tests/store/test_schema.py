@@ -180,8 +180,8 @@ def test_0002_brings_in_the_team_member_of_every_plan_past_alignment(blank: Engi
     require_current_schema(blank)
 
 
-def test_0002_goes_back_to_0001_and_forward_again(blank: Engine) -> None:
-    migrate(blank, "0002")
+def test_the_store_goes_back_to_0001_and_forward_again(blank: Engine) -> None:
+    migrate(blank, "head")
     records = PlanRecords(blank)
     records.save(a_record("aligning"))
     records.save(a_record("active", phase=Phase.active, team_member_included=True))
@@ -189,10 +189,32 @@ def test_0002_goes_back_to_0001_and_forward_again(blank: Engine) -> None:
 
     migrate(blank, "0001", down=True)
     assert current_revision(blank) == "0001"
-    migrate(blank, "0002")
+    migrate(blank, "head")
 
     assert included(blank) == {"aligning": False, "active": True}
     with blank.connect() as connection:
         owed = connection.scalars(select(ObligationRow.plan_id).order_by("plan_id")).all()
     assert owed == ["active", "aligning"], "altering plans must not cascade to its children"
     assert ApiTokens(blank).list("mia") == [], "the tokens went with the table"
+
+
+def test_0003_keeps_every_plan_on_the_way_down_and_up(blank: Engine) -> None:
+    migrate(blank, "head")
+    held = a_record("held", phase=Phase.active, team_member_included=True).model_copy(
+        update={
+            "held_because": "grant the Drive scope",
+            "document": "https://docs.google.com/document/d/abc/edit",
+        }
+    )
+    PlanRecords(blank).save(held)
+    with blank.connect() as connection:
+        stored = connection.execute(select(PlanRow.held_because, PlanRow.document)).one()
+    assert tuple(stored) == ("grant the Drive scope", "https://docs.google.com/document/d/abc/edit")
+
+    migrate(blank, "0002", down=True)
+    migrate(blank, "head")
+
+    assert included(blank) == {"held": True}
+    with blank.connect() as connection:
+        stored = connection.execute(select(PlanRow.held_because, PlanRow.calendar)).one()
+    assert tuple(stored) == (None, None), "the next record brings them back"

@@ -207,19 +207,24 @@ def test_the_document_is_shared_with_exactly_the_readers(google: Google) -> None
     assert kinds == {"user"}
 
 
-def test_the_hr_group_keeps_access(google: Google) -> None:
+def test_the_hr_group_reads_once_hr_may_and_not_before(google: Google) -> None:
+    """Alignment is for the manager and the skip-level only; HR reads from co-authoring on,
+    through its group."""
     store = google.store(hr_group=HR_GROUP)
-    publish(store)
-    publish(store, version(2), share_with=[Role.manager])
-
+    publish(store, share_with=[Role.manager, Role.skip_level])
     document = google.only_document()
+    assert HR_GROUP not in google.fake.drive.permissions_of(document.id)
+
+    publish(store, version(2))
+    assert google.fake.drive.permissions_of(document.id)[HR_GROUP] == "commenter"
+    group = next(p for p in document.permissions if p.email_address == HR_GROUP)
+    assert group.type == "group"
+
+    publish(store, version(3), share_with=[Role.manager])
     assert google.fake.drive.permissions_of(document.id) == {
         MAILBOX: "owner",
         MANAGER.email: "commenter",
-        HR_GROUP: "commenter",
     }
-    group = next(p for p in document.permissions if p.email_address == HR_GROUP)
-    assert group.type == "group"
 
 
 def test_a_party_given_edit_rights_by_hand_is_back_to_commenting(google: Google) -> None:
@@ -240,14 +245,14 @@ def test_other_readers_are_removed_and_named(google: Google) -> None:
     google.fake.drive.share(document_id, STRANGER, "writer")
     google.fake.drive.share(document_id, "anyone", "reader", kind="anyone")
 
-    removed = store.remove_other_readers(PLAN_ID, [MANAGER, MEMBER, SKIP, HR])
+    removed = store.remove_other_readers(PLAN_ID, [MANAGER, MEMBER, SKIP, HR], hr_included=True)
 
     assert removed == [STRANGER, "anyone with the link"]
     assert google.fake.drive.permissions_of(document_id) == {MAILBOX: "owner", **READERS}
 
 
 def test_removing_readers_of_a_plan_without_a_document_removes_nobody(google: Google) -> None:
-    assert google.store().remove_other_readers(PLAN_ID, [MANAGER]) == []
+    assert google.store().remove_other_readers(PLAN_ID, [MANAGER], hr_included=False) == []
 
 
 def test_a_publish_that_failed_after_creating_the_document_fills_it_when_retried(

@@ -17,7 +17,7 @@ from coaching.org import Person
 from integrations.failures import IntegrationFailure
 from integrations.google.failures import execute
 from integrations.google.mail import SENT_URL, GmailMailer, message_id_header
-from integrations.google.workspace import SCOPES, GoogleApi, GoogleWorkspace
+from integrations.google.workspace import GoogleWorkspace
 from integrations.mail import OutgoingMessage
 from tests.fake_google import FakeGoogle, running_fake_google
 
@@ -29,11 +29,7 @@ GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 
 
 @pytest.fixture
-def google(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[FakeGoogle, GmailMailer]]:
-    # Until workspace.py asks for gmail.readonly, which the search for a sent message needs.
-    monkeypatch.setitem(SCOPES, GoogleApi.gmail, (GMAIL_SEND, GMAIL_READONLY))
+def google(tmp_path: Path) -> Iterator[tuple[FakeGoogle, GmailMailer]]:
     with running_fake_google() as (fake, url):
         workspace = GoogleWorkspace.from_key_file(fake.key_file(tmp_path / "key.json", url), url)
         yield fake, GmailMailer(workspace, MAILBOX)
