@@ -231,6 +231,7 @@ async def test_a_whole_plan_lives_in_google_workspace(google_plan: GooglePlan) -
     stored = (await plan.stored()).plan
     assert stored.document == f"https://docs.google.com/document/d/{document.id}/edit"
     assert stored.calendar is not None
+    await plan.keep_history("google_workspace_swept_and_cancelled")
 
 
 def event_id_of(plan: RunningPlan) -> str:

@@ -92,6 +92,7 @@ async def test_a_step_needing_a_fix_holds_the_plan_until_it_goes_through(
 
     await eventually(cleared)
     assert [line.action for line in (await plan.stored()).audit][-2:] == ["held", "resumed"]
+    await plan.keep_history("held_for_a_fix")
 
 
 async def test_a_step_held_for_a_fix_is_tried_again_until_it_works(

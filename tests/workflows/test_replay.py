@@ -1,6 +1,8 @@
 """Every recorded history still replays, so a change that would break running plans fails here.
 
-Record new ones with `COACHPLAN_RECORD_HISTORIES=1 .venv/bin/pytest tests/workflows`.
+Record new ones with `COACHPLAN_RECORD_HISTORIES=1 .venv/bin/pytest tests/workflows`. Among
+them: a step held for a fix of the setup, and a plan in Google Workspace that the daily sweep
+told of a stranger's access and a declined check-in.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.testing import ActivityEnvironment
@@ -270,6 +271,34 @@ def test_a_publish_that_failed_after_creating_the_document_fills_it_when_retried
     assert google.only_document().id == created.id
     assert published.uri.endswith(f"/{created.id}/edit")
     assert version().content.development_area in google.fake.docs.text(created.id)
+
+
+def test_a_share_whose_answer_was_lost_is_not_made_twice(
+    google: Google, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drive created the permission (and emailed the person), then the answer was lost."""
+    store = google.store()
+    lost: list[str] = []
+
+    def answer_lost(request: Any, doing: str) -> Any:
+        answer = execute(request, doing)
+        if request.methodId == "drive.permissions.create" and not lost:
+            lost.append(doing)
+            raise IntegrationFailure("connection reset", kind="GoogleUnreachable", retryable=True)
+        return answer
+
+    monkeypatch.setattr("integrations.google.documents.execute", answer_lost)
+    with pytest.raises(IntegrationFailure) as failure:
+        publish(store)
+    assert failure.value.retryable
+    monkeypatch.setattr("integrations.google.documents.execute", execute)
+
+    publish(store)
+
+    document_id = google.only_document().id
+    assert google.fake.drive.permissions_of(document_id) == {MAILBOX: "owner", **READERS}
+    notified = [n.email for n in google.fake.drive.notifications]
+    assert sorted(notified) == sorted(READERS), "nobody is told twice"
 
 
 def test_a_full_drive_is_not_retried(google: Google) -> None:
