@@ -87,6 +87,8 @@ def show_history(
         f"{when(plan.started_at, zone)} · closed {when(plan.closed_at, zone)}"
     )
     console.print(f"Times are in {zone}.")
+    if plan.held_because:
+        console.print(f"[red]Held until the setup is fixed:[/] {escape(plan.held_because)}")
     owed = titled_table(
         "Who owes what by when" + (" (as recorded)" if live is None else ""), "who", "what", "by"
     )

@@ -347,8 +347,7 @@ def next_steps(settings: Settings) -> str:
             f"  Temporal UI  http://{settings.temporal_host}:{settings.ui_port}",
             f"  Temporal     {settings.temporal_address}, namespace {settings.namespace}, "
             f"task queue {settings.task_queue}",
-            f"  Files        {settings.data_dir}/ (documents, calendar invites, outbox, "
-            "temporal.db)",
+            f"  Files        {settings.data_dir}/ ({_what_is_in_files(settings)})",
             f"  Logs         {logs} (here: warnings and errors only)",
             f"  HR's records {_without_password(settings.database)}",
             "",
@@ -380,6 +379,12 @@ def _cli_environment(settings: Settings) -> tuple[list[str], list[str]]:
         else:
             exported.append(f"{variable}={shlex.quote(str(value))}")
     return exported, secret
+
+
+def _what_is_in_files(settings: Settings) -> str:
+    if settings.integrations == "google":
+        return "temporal.db; documents, check-ins and messages are in Google Workspace"
+    return "documents, calendar invites, outbox, temporal.db"
 
 
 def _without_password(url: str) -> str:

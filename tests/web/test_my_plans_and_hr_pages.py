@@ -152,6 +152,26 @@ async def test_hr_reads_a_plans_record_and_audit_log(
     assert (await marcus.get(f"/hr/plans/{plan_id}")).status_code == 200, "skip-level's scope"
 
 
+async def test_hr_sees_a_plan_held_for_a_fix_of_the_setup(
+    browser_for: Browserless, web: WebStack
+) -> None:
+    fix = "Google answered 403 insufficientPermissions while sharing: grant the Drive scope"
+    record(
+        web,
+        "heldplan0001",
+        held_because=fix,
+        document="https://docs.google.com/document/d/abc/edit",
+    )
+    grace = await browser_for.signed_in(GRACE)
+
+    dashboard = await grace.get("/hr")
+    page = await grace.get("/hr/plans/heldplan0001")
+
+    assert f"Held until the setup is fixed: {fix}" in dashboard.text
+    assert f"Held until the setup is fixed: {fix}" in page.text
+    assert 'href="https://docs.google.com/document/d/abc/edit"' in page.text
+
+
 async def test_people_who_are_neither_hr_nor_managers_are_kept_out(
     browser_for: Browserless, web: WebStack
 ) -> None:
