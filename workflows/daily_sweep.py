@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from pydantic import Field
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.sweep import OpenPlansPage, SweepActivities, SweepFindings, SweepPlan
@@ -31,12 +32,15 @@ class SweepSummary(StrictModel):
     plans: int = 0
     readers_removed: int = 0
     check_ins_declined: int = 0
+    not_swept: list[str] = Field(default_factory=list)
+    """Plans whose sweep failed for good (a Workspace setup to fix): the others go on."""
 
     def add(self, other: SweepSummary) -> SweepSummary:
         return SweepSummary(
             plans=self.plans + other.plans,
             readers_removed=self.readers_removed + other.readers_removed,
             check_ins_declined=self.check_ins_declined + other.check_ins_declined,
+            not_swept=self.not_swept + other.not_swept,
         )
 
 
@@ -72,14 +76,23 @@ class DailySweepWorkflow:
 class SweepBatchWorkflow:
     @workflow.run
     async def run(self, batch: SweepBatch) -> SweepSummary:
-        findings: list[SweepFindings] = []
+        swept: list[SweepFindings | None] = []
         for start in range(0, len(batch.plan_ids), PLANS_AT_ONCE):
             chunk = batch.plan_ids[start : start + PLANS_AT_ONCE]
-            findings += await asyncio.gather(
-                *(act(SweepActivities.sweep_plan, SweepPlan(plan_id=plan_id)) for plan_id in chunk)
-            )
+            swept += await asyncio.gather(*(self._sweep(plan_id) for plan_id in chunk))
+        findings = [f for f in swept if f is not None]
         return SweepSummary(
             plans=len(findings),
             readers_removed=sum(len(f.removed_readers) for f in findings),
             check_ins_declined=sum(len(f.declined) for f in findings),
+            not_swept=[p for p, f in zip(batch.plan_ids, swept, strict=True) if f is None],
         )
+
+    @staticmethod
+    async def _sweep(plan_id: str) -> SweepFindings | None:
+        """One plan's failure (shown in the UI as its failed activity) spares the others."""
+        try:
+            return await act(SweepActivities.sweep_plan, SweepPlan(plan_id=plan_id))
+        except ActivityError as error:
+            workflow.logger.warning("plan %s was not swept: %s", plan_id, error.cause)
+            return None
