@@ -1,5 +1,6 @@
-"""A whole plan with COACHPLAN_INTEGRATIONS=google, on the time-skipping server, against the
-fake Google over real HTTP: everything asserted is what Google itself would hold."""
+"""A whole plan with COACHPLAN_INTEGRATIONS=google and COACHPLAN_DIRECTORY=google, on the
+time-skipping server, against the fake Google over real HTTP: its parties come from the
+Workspace directory, and everything asserted is what Google itself would hold."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from coaching.actions import CancelPlan, MoveCheckIn, SkipCheckIn, StartPlan, workflow_id_for
+from coaching.org import DirectoryEntry, OrgDirectory
 from coaching.policy import PlanPolicy
 from coaching.settings import Settings
 from coaching.status import Phase
@@ -22,8 +24,10 @@ from integrations import Integrations, build_integrations
 from integrations.calendar import CheckInSeries
 from integrations.google.calendar import event_id
 from integrations.local.documents import LocalDocumentStore
+from starter.plan_client import load_directory
 from store.plan_records import PlanRecords
 from tests.fake_google import FakeGoogle, running_fake_google
+from tests.fake_google.directory import HR_GROUP
 from tests.workflows.running_plan import (
     HR,
     MANAGER,
@@ -76,9 +80,23 @@ class GooglePlan:
         )
 
 
+def company() -> OrgDirectory:
+    """The plan's four parties, as an administrator keeps them in Workspace."""
+    return OrgDirectory(
+        company="Example",
+        people=[
+            DirectoryEntry(**SKIP.model_dump()),
+            DirectoryEntry(**MANAGER.model_dump(), manager=SKIP.id),
+            DirectoryEntry(**MEMBER.model_dump(), manager=MANAGER.id),
+            DirectoryEntry(**HR.model_dump(), hr=True),
+        ],
+    )
+
+
 @pytest.fixture
 def google(tmp_path: Path) -> Iterator[tuple[FakeGoogle, Settings]]:
     with running_fake_google() as (fake, url):
+        fake.directory.seed_from_org(company())
         template = fake.drive.add_file(MAILBOX, "Coaching plan template", file_id=TEMPLATE)
         fake.docs.create(template.id, template.name)
         fake.drive.add_file(
@@ -92,6 +110,9 @@ def google(tmp_path: Path) -> Iterator[tuple[FakeGoogle, Settings]]:
             google_mailbox=MAILBOX,
             google_template_id=TEMPLATE,
             google_folder_id=FOLDER,
+            directory="google",
+            google_admin=HR.email,
+            google_hr_group=HR_GROUP,
         )
         yield fake, settings
 
@@ -112,6 +133,8 @@ async def google_plan(
         records=PlanRecords(sqlite_store),
         web_url=built.web_url,
     )
+    parties = load_directory(settings).parties_for(MANAGER.email, MEMBER.email)
+    assert [p.email for p in parties.everyone] == [p.email for p in PARTIES.everyone]
     task_queue = f"plans-{uuid.uuid4()}"
     with ThreadPoolExecutor(max_workers=8) as executor:
         async with build_worker(time_skipping_env.client, task_queue, integrations, executor):
@@ -122,7 +145,7 @@ async def google_plan(
                 Plan.run,
                 StartPlan(
                     plan_id=plan_id,
-                    parties=PARTIES,
+                    parties=parties,
                     content=plan_content(start),
                     policy=PlanPolicy(),
                 ),
@@ -154,7 +177,8 @@ async def test_a_whole_plan_lives_in_google_workspace(google_plan: GooglePlan) -
         MANAGER.email: "commenter",
         MEMBER.email: "commenter",
         SKIP.email: "commenter",
-    }, "HR owns the document: its mailbox is HR's"
+        HR_GROUP: "commenter",
+    }, "HR reads through its group from co-authoring on (and owns it: its mailbox is HR's)"
     assert google_plan.subjects_to(MEMBER.email)
 
     await plan.agree()
