@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from integrations.calendar import CheckInSeries, DeclinedCheckIn
 from integrations.failures import IntegrationFailure
-from integrations.google.failures import execute
+from integrations.google.failures import execute, execute_pages
 from integrations.google.workspace import GoogleApi, GoogleWorkspace
 
 PLAN_PROPERTY = "coachplanPlanId"
@@ -160,16 +160,13 @@ class GoogleCalendar:
     def _instances(
         self, events: Any, series: CheckInSeries, **filters: Any
     ) -> Iterator[dict[str, Any]]:
-        page_token = None
-        while True:
-            request = events.instances(
-                calendarId="primary", eventId=event_id(series), pageToken=page_token, **filters
-            )
-            page: dict[str, Any] = execute(request, f"listing the check-ins of {_name(series)}")
+        for page in execute_pages(
+            lambda token: events.instances(
+                calendarId="primary", eventId=event_id(series), pageToken=token, **filters
+            ),
+            f"listing the check-ins of {_name(series)}",
+        ):
             yield from page.get("items", [])
-            page_token = page.get("nextPageToken")
-            if not page_token:
-                return
 
 
 def _master(series: CheckInSeries) -> dict[str, Any]:

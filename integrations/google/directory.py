@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from coaching.org import OrgDirectory
 from coaching.validation import explain
 from integrations.failures import IntegrationFailure
-from integrations.google.failures import execute
+from integrations.google.failures import execute_pages
 from integrations.google.workspace import GoogleApi, GoogleWorkspace
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class GoogleDirectory:
 
     def _users(self) -> Iterator[dict[str, Any]]:
         users = self._client().users()
-        for page in _pages(
+        for page in execute_pages(
             lambda token: users.list(
                 customer=self._customer,
                 projection="full",
@@ -105,7 +105,7 @@ class GoogleDirectory:
         members = self._client().members()
         return {
             str(member["email"]).lower()
-            for page in _pages(
+            for page in execute_pages(
                 lambda token: members.list(
                     groupKey=self._hr_group,
                     includeDerivedMembership=True,
@@ -120,16 +120,6 @@ class GoogleDirectory:
 
     def _client(self) -> Any:
         return self._workspace.client(GoogleApi.directory, self._admin)
-
-
-def _pages(request: Callable[[str | None], Any], doing: str) -> Iterator[dict[str, Any]]:
-    token: str | None = None
-    while True:
-        page: dict[str, Any] = execute(request(token), doing)
-        yield page
-        token = page.get("nextPageToken")
-        if not token:
-            return
 
 
 def person_ids(emails: list[str], home_domain: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from coaching.org import Person
 from integrations.documents import RenderedDocument
-from integrations.google.failures import execute
+from integrations.google.failures import execute, execute_pages
 from integrations.google.workspace import GoogleApi, GoogleWorkspace
 
 PLAN_ID_PROPERTY = "coachplanPlanId"
@@ -337,13 +337,11 @@ class GoogleDocumentStore:
         )
 
     def _permissions(self, file_id: str) -> list[dict[str, Any]]:
-        permissions: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            page = execute(
-                self._drive()
-                .permissions()
-                .list(
+        listing = self._drive().permissions()
+        return [
+            permission
+            for page in execute_pages(
+                lambda token: listing.list(
                     fileId=file_id,
                     supportsAllDrives=True,
                     fields=PERMISSION_FIELDS,
@@ -351,10 +349,8 @@ class GoogleDocumentStore:
                 ),
                 f"listing who can open document {file_id}",
             )
-            permissions += page.get("permissions") or []
-            token = page.get("nextPageToken")
-            if not token:
-                return permissions
+            for permission in page.get("permissions") or []
+        ]
 
     def _share(self, file_id: str, readers: list[Person], hr_included: bool) -> None:
         """HR reads through its group where one is set: never before co-authoring."""

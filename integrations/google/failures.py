@@ -4,6 +4,7 @@ becomes an `IntegrationFailure` that says whether Temporal should retry and what
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -60,6 +61,17 @@ def execute(request: Any, doing: str) -> Any:
             kind="GoogleUnreachable",
             retryable=True,
         ) from None
+
+
+def execute_pages(request_for: Callable[[str | None], Any], doing: str) -> Iterator[Any]:
+    """Every page of a listing: `request_for(token)` prepares the request for one page."""
+    token: str | None = None
+    while True:
+        page = execute(request_for(token), doing)
+        yield page
+        token = page.get("nextPageToken")
+        if not token:
+            return
 
 
 def classify(error: HttpError, doing: str) -> IntegrationFailure:
