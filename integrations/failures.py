@@ -23,9 +23,13 @@ class IntegrationFailure(Exception):
         kind: str,
         retryable: bool,
         retry_after: timedelta | None = None,
+        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind
         self.retryable = retryable
         self.retry_after = retry_after
+        self.status = status
+        """The HTTP status the service answered, where it answered: a caller may expect one
+        (a 404 for something already deleted, say)."""

@@ -293,7 +293,7 @@ def _address(series: CheckInSeries, event: dict[str, Any] | None = None) -> str:
 
 
 def _answered(failure: IntegrationFailure, *statuses: int) -> bool:
-    return failure.kind in {f"Google{status}" for status in statuses}
+    return failure.status in statuses
 
 
 def _name(series: CheckInSeries) -> str:

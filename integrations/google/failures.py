@@ -79,10 +79,14 @@ def classify(error: HttpError, doing: str) -> IntegrationFailure:
     reason = _reason(error)
     said = f"Google answered {status}{f' {reason}' if reason else ''} while {doing}"
     if status == 429 or status >= 500 or reason in RATE_LIMIT_REASONS:
-        return IntegrationFailure(said, kind="GoogleBusy", retryable=True)
+        return IntegrationFailure(said, kind="GoogleBusy", retryable=True, status=status)
     if reason == SHARING_RATE_LIMIT:
         return IntegrationFailure(
-            said, kind="GoogleSharingRateLimited", retryable=True, retry_after=SHARING_BACKOFF
+            said,
+            kind="GoogleSharingRateLimited",
+            retryable=True,
+            retry_after=SHARING_BACKOFF,
+            status=status,
         )
     fix = _WHAT_TO_FIX.get(reason) or _WHAT_TO_FIX.get("notFound" if status == 404 else "")
     if fix is None and status == 401:
@@ -91,7 +95,9 @@ def classify(error: HttpError, doing: str) -> IntegrationFailure:
         fix = "the impersonated person is not allowed to do this in the Workspace setup"
     if fix is None:
         fix = f"Google refused the request: {_message(error)}"
-    return IntegrationFailure(f"{said}: {fix}", kind=f"Google{status}", retryable=False)
+    return IntegrationFailure(
+        f"{said}: {fix}", kind=f"Google{status}", retryable=False, status=status
+    )
 
 
 def _details(error: HttpError) -> dict[str, Any]:

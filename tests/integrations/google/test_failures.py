@@ -81,6 +81,7 @@ def test_what_needs_a_fix_is_not_retried_and_says_what_to_fix(
 
     assert not failed.value.retryable
     assert failed.value.kind == f"Google{status}"
+    assert failed.value.status == status
     assert f"Google answered {status} {reason} while listing files" in failed.value.message
     assert fix in failed.value.message
 
