@@ -27,6 +27,11 @@ from integrations.calendar import CheckInCalendar, CheckInSeries, DeclinedCheckI
 from integrations.documents import DocumentStore
 from store.hr_queries import HrQueries
 
+GUARDED_QUERY = "guarded"
+"""The plan workflow's query the sweep asks, and its signal for what the sweep found: named
+here, as the workflow module imports this one."""
+SWEEP_FOUND_SIGNAL = "sweep_found"
+
 
 class OpenPlansPage(StrictModel):
     after: str | None = None
@@ -86,7 +91,9 @@ class SweepActivities:
         handle = self._client.get_workflow_handle(workflow_id_for(request.plan_id))
         try:
             guarded: GuardedPlan = await handle.query(
-                "guarded", result_type=GuardedPlan, reject_condition=QueryRejectCondition.NOT_OPEN
+                GUARDED_QUERY,
+                result_type=GuardedPlan,
+                reject_condition=QueryRejectCondition.NOT_OPEN,
             )
         except WorkflowQueryRejectedError:
             return SweepFindings(plan_id=request.plan_id)
@@ -113,7 +120,7 @@ class SweepActivities:
             ),
         )
         if findings.anything:
-            await handle.signal("sweep_found", findings)
+            await handle.signal(SWEEP_FOUND_SIGNAL, findings)
         activity.logger.info(
             "Swept plan %s: %d reader(s) removed, %d declined check-in(s)",
             request.plan_id,

@@ -452,17 +452,20 @@ class PlanState:
 
     # What anyone may read: status, the review form, who owes what, HR's record.
 
-    def shared_with(self) -> list[Person]:
-        """Whom the document is shared with now, once each: the daily sweep's allowed set.
+    def shared_roles(self) -> list[Role]:
+        """Whom the document is shared with now: the daily sweep's allowed set.
 
         Alignment shares it with the manager and skip-level; a plan that ends there adds HR
         (`readers`); from co-authoring on, all four parties."""
         if self.alignment_approved:
-            roles = ALL_PARTIES
-        elif self.phase.is_final:
-            roles = self.readers()
-        else:
-            roles = BEFORE_TEAM_MEMBER
+            return ALL_PARTIES
+        if self.phase.is_final:
+            return self.readers()
+        return BEFORE_TEAM_MEMBER
+
+    def shared_with(self) -> list[Person]:
+        """The people of `shared_roles`, once each."""
+        roles = self.shared_roles()
         people = {person.email: person for role in roles for person in self.parties.person(role)}
         return list(people.values())
 

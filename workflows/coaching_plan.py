@@ -23,7 +23,12 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.sweep import GuardedPlan, SweepFindings
+    from activities.sweep import (
+        GUARDED_QUERY,
+        SWEEP_FOUND_SIGNAL,
+        GuardedPlan,
+        SweepFindings,
+    )
     from coaching.actions import (
         AddCheckInNote,
         ApproveAlignment,
@@ -534,7 +539,7 @@ class CoachingPlanWorkflow:
         """A refused Update leaves no history, so the refused client reports it for the audit."""
         self._plan.note_refusal(refusal)
 
-    @workflow.signal
+    @workflow.signal(name=SWEEP_FOUND_SIGNAL)
     async def sweep_found(self, findings: SweepFindings) -> None:
         """The daily sweep took access away from someone, or an attendee declined a check-in:
         HR reads the first in the audit log, the manager is asked to move the second."""
@@ -560,15 +565,14 @@ class CoachingPlanWorkflow:
     def status(self) -> PlanStatus:
         return self._plan.status()
 
-    @workflow.query
+    @workflow.query(name=GUARDED_QUERY)
     def guarded(self) -> GuardedPlan:
         """For the daily sweep: who may read the document, and the check-in series."""
         plan = self._plan
-        readers = plan.shared_with()
         return GuardedPlan(
             plan_id=plan.plan_id,
-            readers=readers,
-            hr_included=any(person in plan.parties.hr for person in readers),
+            readers=plan.shared_with(),
+            hr_included=Role.hr in plan.shared_roles(),
             series=self._effects.series,
         )
 

@@ -21,8 +21,9 @@ SHARING_BACKOFF = timedelta(minutes=5)
 
 _WHAT_TO_FIX = {
     "forbiddenForServiceAccounts": (
-        "service accounts may not do this on their own: set COACHPLAN_GOOGLE_MAILBOX to a "
-        "mailbox the service account impersonates"
+        "service accounts may not do this on their own: it must act as a person of the domain "
+        "(the manager for check-ins, COACHPLAN_GOOGLE_MAILBOX for documents and messages), "
+        "which needs domain-wide delegation"
     ),
     "storageQuotaExceeded": (
         "the Drive storage of the owner is full: free space, or set COACHPLAN_GOOGLE_FOLDER_ID "

@@ -21,9 +21,7 @@ from coaching.policy import PlanPolicy
 from coaching.settings import Settings
 from coaching.status import Phase
 from integrations import Integrations, build_integrations
-from integrations.calendar import CheckInSeries
 from integrations.google.calendar import event_id
-from integrations.local.documents import LocalDocumentStore
 from starter.plan_client import load_directory
 from store.plan_records import PlanRecords
 from tests.fake_google import FakeGoogle, running_fake_google
@@ -188,7 +186,9 @@ async def test_a_whole_plan_lives_in_google_workspace(google_plan: GooglePlan) -
     assert len(fake.drive.documents()) == 2, "one document, updated at every version"
     assert "Signatures" in fake.docs.text(document.id)
 
-    series_id = event_id_of(plan)
+    series = (await plan.handle.query(Plan.guarded)).series
+    assert series is not None
+    series_id = event_id(series)
     event = fake.calendar.event(MANAGER.email, series_id)
     assert event is not None
     [rule] = event["recurrence"]
@@ -256,13 +256,3 @@ async def test_a_whole_plan_lives_in_google_workspace(google_plan: GooglePlan) -
     assert stored.document == f"https://docs.google.com/document/d/{document.id}/edit"
     assert stored.calendar is not None
     await plan.keep_history("google_workspace_swept_and_cancelled")
-
-
-def event_id_of(plan: RunningPlan) -> str:
-    return event_id(
-        CheckInSeries.model_construct(uid=f"coaching-plan-{plan.plan_id}-check-ins@coachplan")
-    )
-
-
-def test_local_documents_stay_the_default(tmp_path: Path) -> None:
-    assert isinstance(build_integrations(Settings(data_dir=tmp_path)).documents, LocalDocumentStore)

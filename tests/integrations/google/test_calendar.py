@@ -335,7 +335,7 @@ def test_google_being_busy_is_retried(google: Google, status: int, reason: str) 
 @pytest.mark.parametrize(
     ("status", "reason", "fix"),
     [
-        (403, "forbiddenForServiceAccounts", "mailbox the service account impersonates"),
+        (403, "forbiddenForServiceAccounts", "the manager for check-ins"),
         (404, "notFound", "does not exist or the impersonated person cannot see it"),
         (403, "forbidden", "not allowed to do this in the Workspace setup"),
     ],
