@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import recurring_ical_events
@@ -16,6 +15,7 @@ from coaching.org import Person
 from coaching.plan import Weekday
 from integrations.calendar import CheckInSeries, MovedCheckIn
 from integrations.local.calendar import IcsCalendar
+from tests.integrations.calendar_examples import BERLIN, THURSDAYS, berlin_series
 
 MANAGER = Person(id="mia", name="Mia Manager", email="mia@example.com")
 MEMBER = Person(id="tom", name="Tom Member", email="tom@example.com")
@@ -86,28 +86,6 @@ def test_cancelling_twice_gives_the_same_file(tmp_path: Path) -> None:
 def test_a_plan_id_that_is_not_a_file_name_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not usable as a file name"):
         IcsCalendar(tmp_path).publish_series(series(plan_id="../abc123"))
-
-
-BERLIN = ZoneInfo("Europe/Berlin")
-THURSDAYS = [datetime(2026, 10, day, 10, 0, tzinfo=BERLIN) for day in (15, 22, 29)] + [
-    datetime(2026, 11, 5, 10, 0, tzinfo=BERLIN)
-]
-"""A team member in Berlin, Thursdays at 10:00, across the end of summer time (2026-10-25)."""
-
-
-def berlin_series(sequence: int = 1, **changes: object) -> CheckInSeries:
-    return CheckInSeries(
-        plan_id="abc123",
-        uid="coaching-plan-abc123-check-ins@coachplan",
-        organizer=MANAGER,
-        attendees=[MANAGER, MEMBER],
-        first_at=THURSDAYS[0].astimezone(UTC),
-        until=THURSDAYS[-1].astimezone(UTC),
-        weekday=Weekday.thursday,
-        interval_weeks=1,
-        time_zone="Europe/Berlin",
-        sequence=sequence,
-    ).model_copy(update=changes)
 
 
 def moved(occurrence_at: datetime, at: datetime) -> MovedCheckIn:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,13 +17,10 @@ from integrations.failures import IntegrationFailure
 from integrations.google.calendar import GoogleCalendar, event_id
 from integrations.google.workspace import GoogleApi, GoogleWorkspace
 from tests.fake_google import FakeGoogle, running_fake_google
+from tests.integrations import calendar_examples
+from tests.integrations.calendar_examples import BERLIN, THURSDAYS
 from tests.plan_examples import MANAGER, MEMBER, PARTIES
 
-BERLIN = ZoneInfo("Europe/Berlin")
-THURSDAYS = [datetime(2026, 10, day, 10, 0, tzinfo=BERLIN) for day in (15, 22, 29)] + [
-    datetime(2026, 11, 5, 10, 0, tzinfo=BERLIN)
-]
-"""A team member in Berlin, Thursdays at 10:00, across the end of summer time (2026-10-25)."""
 DESCRIPTION = "Your coaching plan: https://coachplan.example.com/plans/abc123"
 
 
@@ -56,19 +52,7 @@ def google(tmp_path: Path) -> Iterator[Google]:
 
 
 def berlin_series(sequence: int = 0, **changes: object) -> CheckInSeries:
-    return CheckInSeries(
-        plan_id="abc123",
-        uid="coaching-plan-abc123-check-ins@coachplan",
-        organizer=MANAGER,
-        attendees=[MANAGER, MEMBER],
-        first_at=THURSDAYS[0].astimezone(UTC),
-        until=THURSDAYS[-1].astimezone(UTC),
-        weekday=Weekday.thursday,
-        interval_weeks=1,
-        time_zone="Europe/Berlin",
-        sequence=sequence,
-        description=DESCRIPTION,
-    ).model_copy(update=changes)
+    return calendar_examples.berlin_series(sequence, **{"description": DESCRIPTION, **changes})
 
 
 def moved(occurrence_at: datetime, at: datetime) -> MovedCheckIn:
