@@ -9,7 +9,7 @@ from activities.documents import signing_copy
 from coaching.actions import SIGNING_INTENT, SignPlan
 from coaching.evidence import ConsentRecord, Disclosure, Identification, IdentificationMethod
 from coaching.org import Parties
-from coaching.status import PlanVersion
+from coaching.status import PlanStatus, PlanVersion
 
 DEVELOPMENT_SIGN_IN = Identification(method=IdentificationMethod.development_sign_in)
 
@@ -39,3 +39,13 @@ def signature(
         consent=consent,
     )
     return action.model_copy(update=changes)
+
+
+def signing_form(status: PlanStatus) -> dict[str, str]:
+    """What the plan page's sign form posts for the current version, consent ticked."""
+    return {
+        "version": str(status.version),
+        "sha256": status.sha256,
+        "document_sha256": signing_copy(status.plan_id, status.versions[-1], status.parties).sha256,
+        "consent_to_sign_electronically": "on",
+    }
