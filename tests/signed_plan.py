@@ -84,7 +84,7 @@ class RecordedPlan:
         consent = self.consents.setdefault(
             person.id,
             ConsentRecord.given(
-                consent_id=f"consent-{person.id}-1",
+                consent_id=f"consent-{person.id.replace('.', '-')}-1",
                 person_id=person.id,
                 email=person.email,
                 name=person.name,

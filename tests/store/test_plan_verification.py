@@ -136,7 +136,6 @@ def test_one_byte_changed_in_an_audit_row_is_named(signed: Engine) -> None:
 
     assert problems(signed) == [
         ("audit row 5 (event-5)", "edited: its fields do not match its SHA-256"),
-        ("audit log", "1 of 16 chained rows do not hold"),
     ]
 
 
@@ -149,7 +148,6 @@ def test_a_deleted_audit_row_is_found_where_it_was(signed: Engine) -> None:
             "audit row 5 (event-6)",
             "the row written before it is missing: deleted, or changed and re-hashed",
         ),
-        ("audit log", "1 of 15 chained rows do not hold"),
     ]
 
 
@@ -166,7 +164,6 @@ def test_two_swapped_audit_rows_are_named(signed: Engine) -> None:
         ("audit row 3 (event-4)", "out of order: it was written after row 4 (event-3)"),
         ("audit row 4 (event-3)", "out of order: it was written after row 2 (event-2)"),
         ("audit row 5 (event-5)", "out of order: it was written after row 3 (event-4)"),
-        ("audit log", "3 of 16 chained rows do not hold"),
     ]
 
 
