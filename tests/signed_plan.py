@@ -13,29 +13,21 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from temporalio.testing import ActivityEnvironment
 
-from activities.documents import signing_copy
 from activities.records import RecordActivities
 from coaching.actions import (
-    SIGNING_INTENT,
     ActivityDraft,
     ApproveAlignment,
     MarkReady,
     ProposeActivities,
-    SignPlan,
     StartPlan,
 )
-from coaching.evidence import (
-    ConsentRecord,
-    Disclosure,
-    Identification,
-    IdentificationMethod,
-    SigningContext,
-)
+from coaching.evidence import SigningContext
 from coaching.org import Parties, Person
 from coaching.plan_state import PlanState
 from coaching.status import Phase
 from store.plan_records import PlanRecords
 from tests.plan_examples import PARTIES, plan_content
+from tests.signatures import signature
 
 PLAN_ID = "signed000001"
 
@@ -63,7 +55,6 @@ class RecordedPlan:
         self.activities = RecordActivities(PlanRecords(store))
         self.revision = 0
         self.audited = (0, 0, 0)
-        self.consents: dict[str, ConsentRecord] = {}
         self.record()
 
     def record(self) -> None:
@@ -79,35 +70,8 @@ class RecordedPlan:
         self.record()
 
     def sign(self, person: Person, via: SigningContext | None = None) -> None:
-        plan = self.plan
-        through = Identification(method=IdentificationMethod.development_sign_in)
-        consent = self.consents.setdefault(
-            person.id,
-            ConsentRecord.given(
-                consent_id=f"consent-{person.id.replace('.', '-')}-1",
-                person_id=person.id,
-                email=person.email,
-                name=person.name,
-                disclosure=Disclosure(),
-                at=self.clock(),
-                through=through,
-                context=via,
-            ),
-        )
-        copy = signing_copy(plan.plan_id, plan.version, plan.parties)
         self.step(
-            lambda p: p.sign(
-                SignPlan(
-                    actor=person.email,
-                    version=p.version.number,
-                    sha256=p.version.sha256,
-                    intent=SIGNING_INTENT,
-                    document_sha256=copy.sha256,
-                    identified_by=through,
-                    consent=consent,
-                    context=via,
-                )
-            )
+            lambda p: p.sign(signature(p.plan_id, p.version, p.parties, person.email, context=via))
         )
 
 

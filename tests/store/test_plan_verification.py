@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete, insert, select, update
 
+from coaching.org import Person
 from coaching.verification import Verdict, VerificationReport
 from store.models import AuditRow, ConsentRow, SignatureRow, VersionRow
 from store.plan_records import PlanRecords
 from store.plan_verification import verify_plan
+from tests.plan_examples import MANAGER, MEMBER
 from tests.signed_plan import PLAN_ID, record_a_signed_plan
 from tests.store.sample_records import a_record, audit
 
@@ -23,6 +25,15 @@ SIGNATURE = f"signature {PLAN_ID}-signature-2"
 def signed(store: Engine) -> Engine:
     record_a_signed_plan(store)
     return store
+
+
+def consent_of(store: Engine, person: Person) -> str:
+    with store.connect() as connection:
+        found = connection.scalar(
+            select(ConsentRow.consent_id).where(ConsentRow.email == person.email)
+        )
+    assert found is not None
+    return found
 
 
 def report(store: Engine, plan_id: str = PLAN_ID) -> VerificationReport:
@@ -59,8 +70,8 @@ def test_a_signed_plan_holds_check_by_check(signed: Engine) -> None:
         (f"signature {PLAN_ID}-signature-1", Verdict.ok),
         (f"signature {PLAN_ID}-signature-2", Verdict.ok),
         (f"signature {PLAN_ID}-signature-3", Verdict.ok),
-        ("consent consent-mia-1", Verdict.ok),
-        ("consent consent-tom-1", Verdict.ok),
+        (f"consent {consent_of(signed, MANAGER)}", Verdict.ok),
+        (f"consent {consent_of(signed, MEMBER)}", Verdict.ok),
         ("audit log", Verdict.ok),
     ]
     voided = found.findings[2].says
@@ -113,18 +124,19 @@ def test_one_byte_changed_in_a_signatures_column_is_named(signed: Engine) -> Non
 
     assert problems(signed) == [
         (SIGNATURE, "its email column differs from its evidence"),
-        (SIGNATURE, "its consent consent-mia-1 was given by someone else"),
+        (SIGNATURE, f"its consent {consent_of(signed, MANAGER)} was given by someone else"),
     ]
 
 
 def test_one_byte_changed_in_a_consent_is_named(signed: Engine) -> None:
-    change(signed, ConsentRow, ConsentRow.consent_id == "consent-tom-1", "evidence", "Tom Member")
+    consent = consent_of(signed, MEMBER)
+    change(signed, ConsentRow, ConsentRow.consent_id == consent, "evidence", MEMBER.name)
 
     assert problems(signed) == [
-        ("consent consent-tom-1", "its evidence does not match its SHA-256"),
-        ("consent consent-tom-1", "its name column differs from its evidence"),
+        (f"consent {consent}", "its evidence does not match its SHA-256"),
+        (f"consent {consent}", "its name column differs from its evidence"),
         (
-            "consent consent-tom-1",
+            f"consent {consent}",
             'no "consented" row of the audit log carries its evidence\'s SHA-256',
         ),
     ]
