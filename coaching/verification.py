@@ -9,8 +9,9 @@ add their findings to the same report.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import Field, computed_field
+from pydantic import Field, computed_field, model_validator
 
 from coaching.plan import StrictModel
 
@@ -48,6 +49,15 @@ class Finding(StrictModel):
 class VerificationReport(StrictModel):
     plan_id: str
     findings: list[Finding]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recompute_holds(cls, data: Any) -> Any:
+        """A report read back from its JSON recomputes `holds` from its findings: a report
+        saying it holds is never taken at its word."""
+        if isinstance(data, dict):
+            return {name: value for name, value in data.items() if name != "holds"}
+        return data
 
     @computed_field  # type: ignore[prop-decorator]
     @property
