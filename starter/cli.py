@@ -14,6 +14,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from coaching.status import Outcome, Phase, PlanStatus
+from coaching.verification import VerificationReport
 from starter.act_commands import act_app
 from starter.command_line import (
     MAX_LIMIT,
@@ -190,6 +191,12 @@ def verify(
     desk = hr_desk()
     with explained():
         report = desk.verification(as_, plan)
+    answer_verification(report, json_)
+
+
+def answer_verification(report: VerificationReport, json_: bool) -> NoReturn:
+    """Every verification answers alike, whatever it checked: the report, then exit 0 if
+    everything holds and 1 if not."""
     if json_:
         print(report.model_dump_json(indent=2))
     else:
