@@ -19,16 +19,19 @@ from store.hr_queries import HrQueries
 def plan_activities(integrations: Integrations, client: Client) -> list[Callable[..., Any]]:
     """What the worker registers; a new activity method must be listed here too.
 
-    The sweep asks plans questions and tells them what it found, through `client`."""
-    documents = DocumentActivities(integrations.documents)
-    calendar = CalendarActivities(integrations.calendar, integrations.web_url)
-    notifications = NotificationActivities(integrations.mail, integrations.web_url)
+    The sweep asks plans questions and tells them what it found, through `client`. Every
+    share, invite and message passes the one recipient gate of `integrations`."""
+    gate = integrations.recipients
+    documents = DocumentActivities(integrations.documents, gate)
+    calendar = CalendarActivities(integrations.calendar, integrations.web_url, gate)
+    notifications = NotificationActivities(integrations.mail, integrations.web_url, gate=gate)
     records = RecordActivities(integrations.records)
     sweep = SweepActivities(
         client,
         HrQueries(integrations.records.engine),
         integrations.documents,
         integrations.calendar,
+        gate,
     )
     return [
         documents.render_plan_document,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from coaching.recipients import RecipientGate
 from coaching.settings import DEFAULT_WEB_URL, Settings
 from integrations.calendar import CheckInCalendar
 from integrations.documents import DocumentStore
@@ -23,6 +24,8 @@ class Integrations:
     records: PlanRecords
     web_url: str = DEFAULT_WEB_URL
     """Where messages link to: each plan's page lives under it."""
+    recipients: RecipientGate = field(default_factory=RecipientGate)
+    """Who may receive a plan's documents, invites and messages."""
 
 
 def build_integrations(settings: Settings) -> Integrations:
@@ -81,4 +84,5 @@ def _google(settings: Settings, records: PlanRecords) -> Integrations:
         mail=GmailMailer(workspace, sender=mailbox),
         records=records,
         web_url=settings.web_url,
+        recipients=RecipientGate(settings.google_hr_group),
     )

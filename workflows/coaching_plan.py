@@ -580,6 +580,9 @@ class CoachingPlanWorkflow:
             readers=plan.shared_with(),
             hr_included=Role.hr in plan.shared_roles(),
             series=self._effects.series,
+            parties=plan.parties,
+            phase=plan.phase,
+            team_member_included=plan.alignment_approved,
         )
 
     @workflow.query

@@ -130,6 +130,7 @@ async def google_plan(
         mail=built.mail,
         records=PlanRecords(sqlite_store),
         web_url=built.web_url,
+        recipients=built.recipients,
     )
     parties = load_directory(settings).parties_for(MANAGER.email, MEMBER.email)
     assert [p.email for p in parties.everyone] == [p.email for p in PARTIES.everyone]
