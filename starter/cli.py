@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -21,6 +21,7 @@ from starter.command_line import (
     As,
     Json,
     console,
+    directory,
     errors,
     explained,
     fail,
@@ -46,7 +47,9 @@ from starter.plan_client import (
     TemporalUnavailable,
 )
 from starter.workspace_commands import google_app, schedules_app
+from store.database import create_store_engine
 from store.hr_queries import DEFAULT_LIMIT
+from store.plan_looks import PlanLooks, Through
 from store.schema import upgrade_database
 
 app = typer.Typer(
@@ -140,6 +143,7 @@ def status(
                 show_summary(summary, console)
             return
         found = await plans.status(plan, as_)
+        await asyncio.to_thread(record_look, plan, as_)
         if json_:
             print(found.model_dump_json(indent=2))
             return
@@ -259,6 +263,13 @@ def db_upgrade() -> None:
         fail(f"cannot reach the database at {chosen.database}: {error.orig}", code=1)
 
 
+def record_look(plan: str, as_: str) -> None:
+    """Showing a plan to a person is a look its parties see on its page."""
+    engine = create_store_engine(settings().database)
+    PlanLooks(engine).record(plan, directory().by_email(as_).id, Through.cli, datetime.now(UTC))
+    engine.dispose()
+
+
 def hr_desk() -> HrDesk:
     with explained():
         return HrDesk.open(settings())
@@ -343,6 +354,7 @@ def hr_show(
     desk = hr_desk()
     with explained():
         history = desk.history(as_, plan)
+    record_look(plan, as_)
 
     async def live(plans: PlanClient) -> PlanStatus:
         return await plans.status(plan, as_)
