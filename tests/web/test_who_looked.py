@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from store.database import create_store_engine
 from store.plan_looks import PlanLookList, PlanLooks, Through
@@ -84,3 +84,19 @@ async def test_the_team_member_sees_who_opened_their_plan(browser_for: Browserle
     assert [row[3] for row in rows] == ["the plan's page", "HR's dashboard", "the plan's page"]
     assert all(row[2].endswith("Europe/Berlin") for row in rows), "in Kwame's zone"
     assert PRIYA not in page.split('id="who-opened"')[1], "names, not addresses"
+
+
+async def test_the_plan_s_page_is_shown_when_looks_can_be_neither_kept_nor_read(
+    browser_for: Browserless,
+) -> None:
+    plan_id, priya = await started(browser_for)
+    engine = create_store_engine(browser_for.web.settings.database)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE plan_looks"))
+    engine.dispose()
+
+    page = await priya.get(f"/plans/{plan_id}")
+
+    assert page.status_code == 200
+    assert "Coaching plan for Kwame Mensah" in page.text
+    assert "Who opened this plan cannot be read right now" in page.text
