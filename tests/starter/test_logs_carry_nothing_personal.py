@@ -1,6 +1,6 @@
 """Logs carry no plan content, names or emails: every record of a whole `coachplan demo`, down
-to DEBUG and from every library, is searched for each person's name and email and for the
-plan's text.
+to DEBUG from the root logger and temporalio's, is searched for each person's name and email
+and for the plan's text.
 
 The demo runs in this process, so one handler on the root logger sees every record, each
 formatted in full: its message with its arguments, its traceback, and any extra fields a
@@ -46,20 +46,20 @@ class EveryRecord(logging.Handler):
 
 
 @contextmanager
-def every_logger_at_debug(handler: logging.Handler) -> Iterator[None]:
-    """The root logger, and every logger that exists with a level of its own, let DEBUG
-    through for the duration, and are put back as they were."""
-    root = logging.getLogger()
-    loggers = [root, *map(logging.getLogger, logging.root.manager.loggerDict)]
-    levels = {logger: logger.level for logger in loggers}
+def at_debug(handler: logging.Handler) -> Iterator[None]:
+    """The root logger and temporalio's let DEBUG through for the duration. A library that
+    sets its own level keeps it: SQLAlchemy's WARNING, as its DEBUG echo is an opt-in that
+    prints the rows it reads (docs/security.md: leave it off in production)."""
+    loggers = [logging.getLogger(), logging.getLogger("temporalio")]
+    levels = [logger.level for logger in loggers]
     for logger in loggers:
-        logger.setLevel(logging.DEBUG if logger is root else logging.NOTSET)
-    root.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    loggers[0].addHandler(handler)
     try:
         yield
     finally:
-        root.removeHandler(handler)
-        for logger, level in levels.items():
+        loggers[0].removeHandler(handler)
+        for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
 
 
@@ -68,7 +68,7 @@ async def demo_logs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str,
     """(logger name, the record in full) for every record of one whole demo."""
     folder = tmp_path_factory.mktemp("demo")
     handler = EveryRecord()
-    with every_logger_at_debug(handler):
+    with at_debug(handler):
         code = await run_demo(
             folder, Settings(data_dir=folder, org_file=ORG_FILE), Console(file=io.StringIO())
         )
