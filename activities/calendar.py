@@ -33,8 +33,9 @@ class CalendarActivities:
         self._gate = gate or RecipientGate()
 
     def _admit(self, series: CheckInSeries, *, ending: bool = False) -> None:
-        """A series exists from the plan's activation on, when all four parties may hear of
-        it, and keeps that audience until it ends."""
+        """Attendees pass the recipient gate as in the active phase: a series exists from the
+        plan's activation on, when all four parties may hear of it. A series scheduled before
+        the gate names no parties and keeps only the check it had then."""
         _refuse_invalid(series, ending=ending)
         if series.parties is None:
             return
