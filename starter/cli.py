@@ -44,6 +44,7 @@ from starter.plan_client import (
     PlanError,
     TemporalUnavailable,
 )
+from starter.verify_commands import verify
 from starter.workspace_commands import google_app, schedules_app
 from store.hr_queries import DEFAULT_LIMIT
 from store.schema import upgrade_database
@@ -64,6 +65,7 @@ db_app = typer.Typer(help="HR's database (SQLite by default, PostgreSQL by DATAB
 app.add_typer(db_app, name="db")
 app.add_typer(schedules_app, name="schedules")
 app.add_typer(google_app, name="google")
+app.command()(verify)
 
 
 def main() -> NoReturn:
