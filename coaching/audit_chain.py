@@ -1,13 +1,14 @@
 """The plan's audit log as a hash chain: each row's hash covers its fields and the hash of the
 row before it, so a row deleted, edited or moved breaks the chain where it was.
 
-Defined once, here: HR's store writes the hashes with `row_sha256`, and `coachplan verify`
-recomputes them, from the store or from a certificate's `audit.json`.
+The hash is the one HR's store writes; a certificate's `audit.json` carries the rows with
+their hashes, and `coachplan verify --pdf` recomputes them here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 
 from coaching.canonical import canonical_sha256
 from coaching.records import AuditEntry
@@ -26,10 +27,11 @@ class ChainedAuditEntry(AuditEntry):
 
 
 def row_sha256(plan_id: str, entry: AuditEntry, prev_sha256: str | None) -> str:
-    """SHA-256 of the RFC 8785 canonical JSON of the row's fields (times as ISO 8601 text),
-    its plan id and `prev_sha256`."""
-    fields = entry.model_dump(mode="json", include=set(HASHED_FIELDS))
-    return canonical_sha256({**fields, "plan_id": plan_id, "prev_sha256": prev_sha256})
+    """SHA-256 of the RFC 8785 canonical JSON of the row's fields, its plan id and
+    `prev_sha256`; its time as ISO 8601 in UTC (`2026-11-30T08:00:00+00:00`)."""
+    fields = entry.model_dump(include=set(HASHED_FIELDS))
+    at = entry.at.astimezone(UTC).isoformat()
+    return canonical_sha256({**fields, "at": at, "plan_id": plan_id, "prev_sha256": prev_sha256})
 
 
 def chain_head(rows: Sequence[ChainedAuditEntry]) -> str | None:
