@@ -111,6 +111,23 @@ class SignPlan(Action):
     context: SigningContext | None = None
 
 
+class SignRequest(Action):
+    """What a signer sends. The server that identified them adds how it did, where they
+    signed from and their consent, and sends the workflow a `SignPlan`."""
+
+    version: Version
+    sha256: Sha256
+    intent: str = Field(description=f"Must be exactly: {SIGNING_INTENT}")
+    document_sha256: Sha256 = Field(
+        description="SHA-256 of the signing copy you read (shown beside it)."
+    )
+    consent_to_sign_electronically: bool = Field(
+        default=False,
+        description="Agree to the disclosure on signing electronically; needed once, before "
+        "your first electronic signature.",
+    )
+
+
 class DeclineToSign(Action):
     comment: Text
 

@@ -64,6 +64,10 @@ class Identification(StrictModel):
                 return "the coachplan command's --as (development setup; identifies nobody)"
 
 
+CLI_DEVELOPMENT = Identification(method=IdentificationMethod.cli_development)
+"""How the `coachplan` command identifies the person it acts as: by `--as`, so not at all."""
+
+
 class SigningContext(StrictModel):
     """Where a web action came from. The CLI has none."""
 

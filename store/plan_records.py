@@ -111,7 +111,14 @@ class PlanRecords:
         self._upsert(
             session,
             VersionRow,
-            [{"plan_id": plan_id, **v.model_dump()} for v in record.versions],
+            [
+                {
+                    "plan_id": plan_id,
+                    **v.model_dump(exclude={"content", "hashed_as"}),
+                    "hashed_as": v.hashed_as.value,
+                }
+                for v in record.versions
+            ],
         )
         self._upsert(
             session,
