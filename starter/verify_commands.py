@@ -6,6 +6,7 @@ pyHanko is imported when a check runs: every other command starts without it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -32,10 +33,15 @@ TrustOption = Annotated[
 
 
 def verify_pdf(pdf: bytes, roots_pem: bytes, file: str) -> CertificateReport:
-    """Every check, each problem named; the seal first, since without it nothing else holds."""
-    from integrations.seal_check import check_seal, read_sealed
+    """`async_verify_pdf` where no event loop runs."""
+    return asyncio.run(async_verify_pdf(pdf, roots_pem, file))
 
-    seal = check_seal(pdf, roots_pem)
+
+async def async_verify_pdf(pdf: bytes, roots_pem: bytes, file: str) -> CertificateReport:
+    """Every check, each problem named; the seal first, since without it nothing else holds."""
+    from integrations.seal_check import async_check_seal, read_sealed
+
+    seal = await async_check_seal(pdf, roots_pem)
     problems = list(seal.problems)
     try:
         sealed = read_sealed(pdf)
