@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         StartPlan,
         SubmitReview,
     )
+    from coaching.certificate import CertificateKind
     from coaching.notices import NoticeKind
     from coaching.plan import Role
     from coaching.plan_rules import PlanRules
@@ -85,6 +86,8 @@ no invitation to add notes, and a series cancelled whole at an early end."""
 CANONICAL_HASH_PATCH = "rfc8785-content-hashes"
 """Plans started before versions were hashed as RFC 8785 canonical JSON keep the hashes their
 signatures bound to."""
+CERTIFICATES_PATCH = "sealed-certificates"
+"""Plans started before certificates of completion were sealed replay without them."""
 
 
 def _judge(check: Callable[[ActionInput], None], action: ActionInput) -> None:
@@ -113,7 +116,11 @@ class CoachingPlanWorkflow:
         )
         self._rules = PlanRules(self._plan)
         self._story = PhaseStory(self._plan, moves_in_updates=moves_in_updates)
-        self._effects = PlanEffects(self._plan, series_ends_at_closing=self._check_ins_move)
+        self._effects = PlanEffects(
+            self._plan,
+            series_ends_at_closing=self._check_ins_move,
+            certifies=workflow.patched(CERTIFICATES_PATCH),
+        )
 
     @workflow.run
     async def run(self, start: StartPlan) -> Outcome:
@@ -203,8 +210,10 @@ class CoachingPlanWorkflow:
         return False
 
     async def _go_live(self) -> None:
-        """Signed: one calendar series for the check-ins, everyone told, then the start date."""
+        """Signed: a sealed certificate of it, one calendar series for the check-ins, everyone
+        told, then the start date."""
         self._story.tell(Phase.active)
+        self._effects.seal_certificate(CertificateKind.signed)
         plan = self._plan
         timeline = plan.version.content.timeline
         await self._effects.publish_calendar()
@@ -294,11 +303,13 @@ class CoachingPlanWorkflow:
         await self._finish(NoticeKind.cancelled, actor=cancellation.author, text=cancellation.text)
 
     async def _finish(self, kind: NoticeKind, **about: Any) -> None:
-        """Closing and cancelling clean up alike: final document, calendar, everyone told."""
+        """Closing and cancelling clean up alike: final document, calendar, everyone told, and
+        a signed plan's final sealed record."""
         await self._effects.end_calendar(workflow.now())
         readers = self._plan.readers()
         await self._effects.publish(readers)
         await self._effects.notify(kind, readers, outcome=self._plan.outcome, **about)
+        self._effects.seal_certificate(CertificateKind.closed)
 
     async def _until_moved_on(
         self,
