@@ -121,11 +121,13 @@ class CoachingPlanWorkflow:
             series_ends_at_closing=self._check_ins_move,
             certifies=workflow.patched(CERTIFICATES_PATCH),
         )
+        self._keepers: PlanKeepers | None = None
 
     @workflow.run
     async def run(self, start: StartPlan) -> Outcome:
         self._plan.event(start.parties.manager.email, "started", "Draft version 1")
-        keepers = PlanKeepers(self._plan) if workflow.patched(RECORDS_PATCH) else None
+        if workflow.patched(RECORDS_PATCH):
+            self._keepers = PlanKeepers(self._plan)
         try:
             await self._align_with_skip_level()
             while True:
@@ -142,8 +144,8 @@ class CoachingPlanWorkflow:
             await self._cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._effects.finish()
-        if keepers is not None:
-            await keepers.finish()
+        if self._keepers is not None:
+            await self._keepers.finish()
         assert self._plan.outcome is not None
         return self._plan.outcome
 
@@ -213,7 +215,7 @@ class CoachingPlanWorkflow:
         """Signed: a sealed certificate of it, one calendar series for the check-ins, everyone
         told, then the start date."""
         self._story.tell(Phase.active)
-        self._effects.seal_certificate(CertificateKind.signed)
+        self._effects.seal_certificate(CertificateKind.signed, self._keepers)
         plan = self._plan
         timeline = plan.version.content.timeline
         await self._effects.publish_calendar()
@@ -309,7 +311,7 @@ class CoachingPlanWorkflow:
         readers = self._plan.readers()
         await self._effects.publish(readers)
         await self._effects.notify(kind, readers, outcome=self._plan.outcome, **about)
-        self._effects.seal_certificate(CertificateKind.closed)
+        self._effects.seal_certificate(CertificateKind.closed, self._keepers)
 
     async def _until_moved_on(
         self,

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from coaching.plan_state import AUTHORS, PlanState
     from integrations.calendar import CheckInSeries
     from workflows.activity_calls import HeldSteps
+    from workflows.plan_keepers import PlanKeepers
 
 
 class PlanEffects:
@@ -70,13 +71,13 @@ class PlanEffects:
             self.series = series.model_copy(update={"sequence": series.sequence + 1})
             await self._held.run(CalendarActivities.cancel_check_ins, self.series)
 
-    def seal_certificate(self, kind: CertificateKind) -> None:
+    def seal_certificate(self, kind: CertificateKind, keepers: PlanKeepers | None) -> None:
         """Seals a certificate of the plan as both signed it, if both have, beside the story:
-        the certificate waits for HR's store to hold what it certifies, the story does not.
-        HR's store keeps where each one is (its `certificates` table)."""
+        the certificate waits for HR's store to hold what it certifies (`keepers` write it),
+        the story does not. HR's store keeps where each one is (its `certificates` table)."""
         plan = self._plan
         signatures = [s for s in plan.signatures if s.valid]
-        if not self._certifies or {s.role for s in signatures} != AUTHORS:
+        if not self._certifies or keepers is None or {s.role for s in signatures} != AUTHORS:
             return
         request = CertificateRequest(
             plan_id=plan.plan_id,
@@ -86,15 +87,17 @@ class PlanEffects:
             through_event=len(plan.events),
             parties=plan.parties,
         )
-        self._sealing.append(
-            asyncio.create_task(self._held.run(CertificateActivities.seal_certificate, request))
-        )
+        self._sealing.append(asyncio.create_task(self._seal(request, keepers)))
 
     async def finish(self) -> None:
         """Once every certificate is sealed and every held step went through."""
         await workflow.wait_condition(lambda: all(task.done() for task in self._sealing))
         await asyncio.gather(*self._sealing)
         await self._held.finish()
+
+    async def _seal(self, request: CertificateRequest, keepers: PlanKeepers) -> None:
+        await workflow.wait_condition(lambda: keepers.holds_events(request.through_event))
+        await self._held.run(CertificateActivities.seal_certificate, request)
 
     def _published(self, document: PublishedDocument) -> None:
         if document.uri not in self._plan.documents:
