@@ -38,6 +38,7 @@ from coaching.actions import SignRequest
 from coaching.form import PlanForm
 from coaching.plan import Role
 from coaching.status import ActionResult, Outcome, Phase, PlanStatus, ReviewForm
+from coaching.verification import VerificationReport
 from starter.hr_desk import HrFilters
 from starter.plan_client import DatabaseUnavailable, NotAllowed, PlanError, PlanNotFound
 from store.api_tokens import NAME_LENGTH, CreatedToken, TokenInfo
@@ -190,6 +191,18 @@ async def plan_status(plan_id: PlanId, viewer: ApiViewer, context: Context) -> P
 async def review_form(plan_id: PlanId, viewer: ApiViewer, context: Context) -> ReviewForm:
     """The review as the check-ins so far suggest it: evidence per activity and support."""
     return await context.plans.review_form(plan_id, viewer.email)
+
+
+@router.get(
+    "/plans/{plan_id}/verification",
+    response_model=VerificationReport,
+    summary="A plan's record, verified",
+)
+def plan_verification(plan_id: PlanId, viewer: ApiViewer, context: Context) -> VerificationReport:
+    """What `coachplan verify` reports, checked now from HR's store: each version's content
+    against its SHA-256, each signature's evidence and consent, the audit log's hash chain.
+    For the plan's parties and HR; `holds` is false when anything is wrong."""
+    return context.desk.verification(viewer.email, plan_id)
 
 
 # ---------------------------------------------------------------------------------------
