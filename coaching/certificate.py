@@ -15,11 +15,11 @@ from enum import StrEnum
 from pydantic import Field
 
 from coaching.actions import ReviewOutcome
-from coaching.audit_chain import ChainedAuditEntry, chain_head
 from coaching.canonical import canonical_json
 from coaching.evidence import ConsentRecord
 from coaching.org import Parties
 from coaching.plan import PlanContent, StrictModel
+from coaching.records import AuditEntry
 from coaching.status import CheckInStatus, HashScheme, Outcome, Signature
 
 PLAN_FILE = "plan.json"
@@ -34,6 +34,14 @@ class CertificateKind(StrEnum):
     """Both have signed: the plan as agreed."""
     closed = "closed"
     """The final record: closed or cancelled after signing, with check-ins and review."""
+
+
+class ChainedAuditEntry(AuditEntry):
+    """An audit row as HR's store keeps it, with its place in the plan's hash chain."""
+
+    prev_sha256: str | None = None
+    """The hash of the plan's previous row; None for its first."""
+    sha256: str | None = None
 
 
 class SignedVersion(StrictModel):
@@ -82,7 +90,7 @@ class CertificateContent(StrictModel):
 
     @property
     def audit_head(self) -> str | None:
-        return chain_head(self.audit)
+        return self.audit[-1].sha256 if self.audit else None
 
     def attachments(self) -> dict[str, bytes]:
         """The embedded files, by name; `hashes.json` names the SHA-256 of the other two."""

@@ -2,7 +2,7 @@
 certification that allows no change, and does it cover every byte of the file; and reading
 what the sealed file carries (its attachments and the text of its pages).
 
-Each problem is one sentence that names it: "seal broken", "seal not trusted", "modified
+Each problem is one sentence that starts with its name: "broken", "not trusted", "modified
 after sealing". A file too damaged to read is one of them, not an exception.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from asn1crypto import cms
 from pyhanko.keys import load_certs_from_pemder_data
@@ -38,6 +39,8 @@ class SealedPdf:
     """The parts of a sealed PDF that a certificate check reads."""
 
     attachments: dict[str, bytes]
+    unreadable: dict[str, str]
+    """Attachments whose stream cannot be decoded, and why."""
     page_text: bytes
     """The pages' content streams, decoded: the printed text is in them verbatim."""
 
@@ -61,10 +64,10 @@ async def async_check_seal(pdf: bytes, roots_pem: bytes) -> SealCheck:
         reader = PdfFileReader(io.BytesIO(pdf))
         seals = reader.embedded_signatures
     except Exception as error:  # a damaged file can fail anywhere in the parser
-        check.problems.append(f"seal broken: the file is not a readable PDF any more ({error})")
+        check.problems.append(f"broken: the file is not a readable PDF any more ({error})")
         return check
     if not seals:
-        check.problems.append("not sealed: the PDF carries no signature")
+        check.problems.append("missing: the PDF carries no signature")
         return check
     if len(seals) > 1 or seals[0].field_name != SEAL_FIELD:
         names = ", ".join(seal.field_name for seal in seals)
@@ -74,10 +77,10 @@ async def async_check_seal(pdf: bytes, roots_pem: bytes) -> SealCheck:
     try:
         status = await async_validate_pdf_signature(seal, context)
     except SignatureValidationError as error:
-        check.problems.append(f"seal broken: {error.failure_message}")
+        check.problems.append(f"broken: {error.failure_message}")
         return check
     except Exception as error:  # a damaged file can fail anywhere in the parser
-        check.problems.append(f"seal broken: the sealed file cannot be read ({error})")
+        check.problems.append(f"broken: the sealed file cannot be read ({error})")
         return check
     check.problems += _judged(seal, status, pdf)
     if not check.problems:
@@ -88,30 +91,26 @@ async def async_check_seal(pdf: bytes, roots_pem: bytes) -> SealCheck:
 def _judged(seal: EmbeddedPdfSignature, status: PdfSignatureStatus, pdf: bytes) -> list[str]:
     problems: list[str] = []
     if not status.intact:
-        problems.append(
-            "seal broken: the sealed bytes were changed (their digest no longer matches)"
-        )
+        problems.append("broken: the sealed bytes were changed (their digest no longer matches)")
     elif not status.valid:
-        problems.append("seal broken: the signature does not verify with the sealing certificate")
+        problems.append("broken: the signature does not verify with the sealing certificate")
     elif not _reserved_space_untouched(seal, pdf):
-        problems.append("seal broken: bytes inside the seal's reserved space were changed")
-    if not status.trusted:
+        problems.append("broken: bytes inside the seal's reserved space were changed")
+    elif not status.trusted:
         subject = status.signing_cert.subject.human_friendly
         indication = status.trust_problem_indic
         why = f" ({getattr(indication, 'name', indication)})" if indication else ""
         problems.append(
-            f"seal not trusted: the sealing certificate ({subject}) does not chain to the "
+            f"not trusted: the sealing certificate ({subject}) does not chain to the "
             f"trusted root{why}"
         )
     if seal.docmdp_level is not MDPPerm.NO_CHANGES:
-        problems.append(
-            "not sealed as final: the seal is not a certification that allows no change"
-        )
+        problems.append("not final: the seal is not a certification that allows no change")
     if status.coverage is not SignatureCoverageLevel.ENTIRE_FILE or not status.docmdp_ok:
         problems.append("modified after sealing: the file has bytes the seal does not cover")
     timestamp = status.timestamp_validity
     if timestamp is not None and not (timestamp.intact and timestamp.valid):
-        problems.append("seal broken: its timestamp does not verify")
+        problems.append("broken: its timestamp does not verify")
     return problems
 
 
@@ -143,20 +142,36 @@ def read_sealed(pdf: bytes) -> SealedPdf:
     """Raises ValueError when the file cannot be read as a PDF."""
     try:
         reader = PdfFileReader(io.BytesIO(pdf))
-        return SealedPdf(_attachments(reader), b"\n".join(_page_streams(reader.root["/Pages"])))
+        names = reader.root.get("/Names")
+        tree = names.get("/EmbeddedFiles") if names is not None else None
+        specs = [
+            (str(name), spec)
+            for node in (_name_tree_nodes(tree) if tree is not None else [])
+            for name, spec in _pairs(node)
+        ]
+        streams = _page_streams(reader.root["/Pages"])
     except Exception as error:  # a damaged file can fail anywhere in the parser
         raise ValueError(f"the file is not a readable PDF ({error})") from None
+    sealed = SealedPdf({}, {}, b"\n".join(_decoded(stream) for stream in streams))
+    for name, spec in specs:
+        try:
+            sealed.attachments[name] = spec.get_object()["/EF"]["/F"].get_object().data
+        except Exception as error:  # a damaged stream fails in its decoder
+            sealed.unreadable[name] = str(error)
+    return sealed
 
 
-def _attachments(reader: PdfFileReader) -> dict[str, bytes]:
-    names = reader.root.get("/Names")
-    tree = names.get("/EmbeddedFiles") if names is not None else None
-    found: dict[str, bytes] = {}
-    for node in _name_tree_nodes(tree) if tree is not None else []:
-        pairs = list(node.get("/Names", generic.ArrayObject()))
-        for name, spec in zip(pairs[::2], pairs[1::2], strict=True):
-            found[str(name)] = spec.get_object()["/EF"]["/F"].get_object().data
-    return found
+def _pairs(node: generic.DictionaryObject) -> list[tuple[object, Any]]:
+    names = list(node.get("/Names", generic.ArrayObject()))
+    return list(zip(names[::2], names[1::2], strict=True))
+
+
+def _decoded(stream: Any) -> bytes:
+    """A damaged page shows no text: the seal's check names the damage."""
+    try:
+        return bytes(stream.get_object().data)
+    except Exception:  # a damaged stream fails in its decoder
+        return b""
 
 
 def _name_tree_nodes(node: generic.DictionaryObject) -> list[generic.DictionaryObject]:
@@ -164,12 +179,11 @@ def _name_tree_nodes(node: generic.DictionaryObject) -> list[generic.DictionaryO
     return [node, *(deeper for kid in kids for deeper in _name_tree_nodes(kid))]
 
 
-def _page_streams(node: generic.DictionaryObject) -> list[bytes]:
+def _page_streams(node: generic.DictionaryObject) -> list[Any]:
     if node.get("/Type") == "/Pages":
         return [s for kid in node["/Kids"] for s in _page_streams(kid.get_object())]
     contents = node.get("/Contents")
     if contents is None:
         return []
     contents = contents.get_object()
-    streams = contents if isinstance(contents, generic.ArrayObject) else [contents]
-    return [stream.get_object().data for stream in streams]
+    return list(contents) if isinstance(contents, generic.ArrayObject) else [contents]

@@ -16,10 +16,10 @@ from datetime import datetime
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
-from coaching.audit_chain import ChainedAuditEntry
 from coaching.certificate import (
     CertificateContent,
     CertificateKind,
+    ChainedAuditEntry,
     CheckInRecord,
     ReviewRecord,
     SignedVersion,

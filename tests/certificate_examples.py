@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import Engine
+from temporalio.testing import ActivityEnvironment
+
+from activities.documents import signing_copy
+from activities.records import RecordActivities
 from coaching.actions import (
     SIGNING_INTENT,
     ApproveAlignment,
@@ -13,10 +18,10 @@ from coaching.actions import (
     StartPlan,
     SubmitReview,
 )
-from coaching.audit_chain import ChainedAuditEntry, row_sha256
 from coaching.certificate import (
     CertificateContent,
     CertificateKind,
+    ChainedAuditEntry,
     CheckInRecord,
     ReviewRecord,
     SignedVersion,
@@ -31,6 +36,8 @@ from coaching.evidence import (
 from coaching.org import Parties, Person
 from coaching.plan_state import PlanState
 from coaching.status import Outcome, Phase, ReviewOutcome
+from store.audit_chain import audit_row_sha256
+from store.plan_records import PlanRecords
 from tests.plan_examples import HR, SKIP, plan_content
 
 PLAN_ID = "cert0123abcd"
@@ -71,7 +78,7 @@ def sign_action(plan: PlanState, person: Person, at: datetime) -> SignPlan:
         version=plan.version.number,
         sha256=plan.version.sha256,
         intent=SIGNING_INTENT,
-        document_sha256="ab" * 32,
+        document_sha256=signing_copy(plan.plan_id, plan.version, plan.parties).sha256,
         identified_by=Identification(
             method=IdentificationMethod.oidc, subject=f"sub-{person.id}", issuer=ISSUER
         ),
@@ -137,10 +144,18 @@ def chained(plan: PlanState) -> list[ChainedAuditEntry]:
     rows: list[ChainedAuditEntry] = []
     previous: str | None = None
     for entry in plan.record(1, (0, 0, 0)).audit:
-        sha256 = row_sha256(plan.plan_id, entry, previous)
+        sha256 = audit_row_sha256(
+            {"plan_id": plan.plan_id, **entry.model_dump(), "prev_sha256": previous}
+        )
         rows.append(ChainedAuditEntry(**entry.model_dump(), prev_sha256=previous, sha256=sha256))
         previous = sha256
     return rows
+
+
+def record(store: Engine, plan: PlanState, revision: int = 1) -> None:
+    """Writes the plan into HR's store as the workflow's record keeper does."""
+    activities = RecordActivities(PlanRecords(store))
+    ActivityEnvironment().run(activities.record_plan, plan.record(revision, (0, 0, 0)))
 
 
 def content_of(
@@ -160,7 +175,7 @@ def content_of(
             sha256=version.sha256,
             hashed_as=version.hashed_as,
             content=version.content,
-            signing_copy_sha256="ab" * 32,
+            signing_copy_sha256=signing_copy(plan.plan_id, version, plan.parties).sha256,
         ),
         parties=plan.parties,
         signatures=signatures,

@@ -20,8 +20,7 @@ from integrations.local.sealing_ca import LocalSealingCa
 from starter.verify_commands import verify_pdf
 from store.certificates import CertificateRecords
 from store.models import CertificateRow
-from tests.certificate_examples import Clock, closed_plan, signed_plan
-from tests.store.evidence_rows import store_with_evidence
+from tests.certificate_examples import Clock, closed_plan, record, signed_plan
 
 
 @pytest.fixture
@@ -48,7 +47,7 @@ def test_a_sealed_certificate_lies_beside_the_document_and_verifies(
     certificates: CertificateActivities, sqlite_store: Engine, tmp_path: Path
 ) -> None:
     plan = signed_plan(Clock())
-    store_with_evidence(sqlite_store, plan)
+    record(sqlite_store, plan)
     sealed = ActivityEnvironment().run(certificates.seal_certificate, request(plan))
     path = tmp_path / "documents" / plan.plan_id / "certificate-v1-signed.pdf"
     assert sealed.address == path.resolve().as_uri()
@@ -56,6 +55,7 @@ def test_a_sealed_certificate_lies_beside_the_document_and_verifies(
     ca = LocalSealingCa(tmp_path).ca_certificate.read_bytes()
     report = verify_pdf(path.read_bytes(), ca, str(path))
     assert report.problems == []
+    assert report.holds
     assert report.plan_id == plan.plan_id
 
 
@@ -63,7 +63,7 @@ def test_a_retry_answers_the_certificate_already_sealed(
     certificates: CertificateActivities, sqlite_store: Engine, tmp_path: Path
 ) -> None:
     plan = closed_plan(Clock())
-    store_with_evidence(sqlite_store, plan)
+    record(sqlite_store, plan)
     environment = ActivityEnvironment()
     signed = environment.run(certificates.seal_certificate, request(plan))
     final = environment.run(certificates.seal_certificate, request(plan, CertificateKind.closed))

@@ -1,18 +1,19 @@
-"""A certificate's attachments checked against the hashes it carries, and its audit chain
-recomputed: every problem is named, with the row it is in."""
+"""A certificate's attachments checked against the hashes it carries, its evidence against its
+audit chain, and the chain recomputed: every problem is named, with the row it is in."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 
 import pytest
 
-from coaching.audit_chain import row_sha256
 from coaching.canonical import canonical_json
 from coaching.certificate import AUDIT_FILE, HASH_LINE, HASHES_FILE, PLAN_FILE
-from coaching.certificate_check import check_attachments
-from coaching.records import AuditEntry
+from coaching.certificate_check import check_carried
+from coaching.verification import Verdict
+from store.audit_chain import audit_row_sha256
 from tests.certificate_examples import Clock, content_of, signed_plan
 
 
@@ -35,32 +36,44 @@ def rehashed(attachments: dict[str, bytes], **changed: bytes) -> dict[str, bytes
     return {**files, HASHES_FILE: canonical_json(hashes)}
 
 
+def problems(attachments: dict[str, bytes], page_text: bytes) -> list[str]:
+    return [
+        f"{f.subject}: {f.says}"
+        for f in check_carried(attachments, page_text, {}).findings
+        if f.verdict is Verdict.bad
+    ]
+
+
 def test_a_clean_certificate_has_no_problem(attachments: dict[str, bytes]) -> None:
-    carried = check_attachments(attachments, printed(attachments))
-    assert carried.problems == []
-    assert carried.audit_rows == len(json.loads(attachments[AUDIT_FILE])["rows"])
-    assert carried.audit_head == json.loads(attachments[AUDIT_FILE])["head_sha256"]
+    checked = check_carried(attachments, printed(attachments), {})
+    audit = json.loads(attachments[AUDIT_FILE])
+    assert checked.plan_id == audit["plan_id"]
+    assert {f.verdict for f in checked.findings} == {Verdict.ok}
+    subjects = [f.subject for f in checked.findings]
+    assert subjects[:3] == ["attachment plan.json", "attachment audit.json", "audit log"]
+    assert "version 1" in subjects
+    assert sum(s.startswith("signature ") for s in subjects) == 2
+    assert sum(s.startswith("consent ") for s in subjects) == 2
+    assert audit["head_sha256"] in checked.findings[2].says
 
 
 def test_a_changed_plan_json_is_named(attachments: dict[str, bytes]) -> None:
     page_text = printed(attachments)
     plan = attachments[PLAN_FILE].replace(b"Stakeholder communication", b"Something else entirely")
-    carried = check_attachments({**attachments, PLAN_FILE: plan}, page_text)
-    assert carried.problems[:2] == [
-        "plan.json hash mismatch: its SHA-256 is not the one in hashes.json",
-        "plan.json hash mismatch: its SHA-256 is not the one printed on the pages",
+    assert problems({**attachments, PLAN_FILE: plan}, page_text) == [
+        "attachment plan.json: hash mismatch: its SHA-256 is not the one in hashes.json",
+        "attachment plan.json: hash mismatch: its SHA-256 is not the one printed on the pages",
+        "version 1: its content does not hash to the SHA-256 signed (06f40282436c…)",
     ]
-    assert "plan.json: the plan's content does not hash to version.sha256" in carried.problems
 
 
 def test_an_edited_audit_row_is_named_by_its_number(attachments: dict[str, bytes]) -> None:
     audit = json.loads(attachments[AUDIT_FILE])
     audit["rows"][2]["detail"] = "Something that did not happen"
     files = rehashed(attachments, **{AUDIT_FILE: canonical_json(audit)})
-    carried = check_attachments(files, printed(files))
-    assert carried.problems == [
-        f"audit row 3 ({audit['rows'][2]['key']}) is broken: its sha256 is not the hash of its "
-        "fields"
+    key = audit["rows"][2]["key"]
+    assert problems(files, printed(files)) == [
+        f"audit row 3 ({key}): edited: its fields do not match its SHA-256"
     ]
 
 
@@ -68,10 +81,10 @@ def test_a_deleted_audit_row_breaks_the_chain_where_it_was(attachments: dict[str
     audit = json.loads(attachments[AUDIT_FILE])
     del audit["rows"][1]
     files = rehashed(attachments, **{AUDIT_FILE: canonical_json(audit)})
-    carried = check_attachments(files, printed(files))
-    assert carried.problems == [
-        f"audit row 2 ({audit['rows'][1]['key']}) is broken: its prev_sha256 does not point to "
-        "row 1's hash"
+    key = audit["rows"][1]["key"]
+    assert problems(files, printed(files)) == [
+        f"audit row 2 ({key}): the row before it is not the one it was chained to: a row "
+        "deleted, moved, or changed and re-hashed"
     ]
 
 
@@ -79,14 +92,13 @@ def test_a_signature_the_chain_did_not_record_is_named(attachments: dict[str, by
     plan = json.loads(attachments[PLAN_FILE])
     plan["signatures"][0]["signed_at"] = "2026-11-30T13:31:00Z"
     files = rehashed(attachments, **{PLAN_FILE: canonical_json(plan)})
-    carried = check_attachments(files, printed(files))
     signature = plan["signatures"][0]["id"]
-    assert carried.problems == [
-        f"plan.json: signature {signature} is not the one the audit chain recorded"
+    assert problems(files, printed(files)) == [
+        f"signature {signature}: it is not the one the audit chain recorded"
     ]
 
 
-def test_a_rehashed_chain_still_differs_from_the_printed_head(
+def test_a_rehashed_chain_still_differs_from_the_printed_hash(
     attachments: dict[str, bytes],
 ) -> None:
     """Rewriting history and every hash after it still changes audit.json's printed hash."""
@@ -95,13 +107,20 @@ def test_a_rehashed_chain_still_differs_from_the_printed_head(
     for row in audit["rows"]:
         if row["action"] == "approved":
             row["detail"] = "Reluctantly"
-        fields = {k: v for k, v in row.items() if k not in ("prev_sha256", "sha256")}
         row["prev_sha256"] = previous
-        entry = AuditEntry.model_validate(fields)
-        row["sha256"] = previous = row_sha256(audit["plan_id"], entry, previous)
+        row["sha256"] = previous = audit_row_sha256(
+            {**row, "plan_id": audit["plan_id"], "at": datetime.fromisoformat(row["at"])}
+        )
     audit["head_sha256"] = previous
     files = rehashed(attachments, **{AUDIT_FILE: canonical_json(audit)})
-    carried = check_attachments(files, printed(attachments))
-    assert carried.problems == [
-        "audit.json hash mismatch: its SHA-256 is not the one printed on the pages"
+    assert problems(files, printed(attachments)) == [
+        "attachment audit.json: hash mismatch: its SHA-256 is not the one printed on the pages"
+    ]
+
+
+def test_missing_attachments_are_named(attachments: dict[str, bytes]) -> None:
+    only_plan = {PLAN_FILE: attachments[PLAN_FILE]}
+    assert problems(only_plan, b"") == [
+        "attachment audit.json: missing from the PDF",
+        "attachment hashes.json: missing from the PDF",
     ]

@@ -1,5 +1,6 @@
 """`coachplan verify --pdf FILE --trust ROOT.pem`, run as a person runs it: exit 0 when the
-certificate holds, 1 naming each problem, 2 for a file that cannot be read."""
+certificate holds, 1 naming each problem, 2 for a file that cannot be read or a question
+that mixes a plan id and a file."""
 
 from __future__ import annotations
 
@@ -41,13 +42,16 @@ async def verify(pdf: Path, trust: Path, *more: str) -> tuple[int, str, str]:
 async def test_a_clean_certificate_holds(certificate: Path, local_ca: LocalSealingCa) -> None:
     code, out, _ = await verify(certificate, local_ca.ca_certificate)
     assert code == 0, out
-    assert "sealed by" in out
-    assert "the certificate holds" in out
+    assert f"Plan cert0123abcd: certificate {certificate}, checked offline" in out
+    assert "OK seal: intact and trusted" in out
+    assert "sealed by Common Name: coachplan certificates of completion" in out
+    assert "OK attachment plan.json: its SHA-256" in out
+    assert out.rstrip().endswith("Everything holds.")
     code, out, _ = await verify(certificate, local_ca.ca_certificate, "--json")
     report = json.loads(out)
-    assert report["problems"] == []
+    assert report["holds"] is True
     assert report["plan_id"] == "cert0123abcd"
-    assert len(report["audit_head"]) == 64
+    assert {f["verdict"] for f in report["findings"]} == {"ok"}
 
 
 async def test_one_changed_byte_is_reported_as_a_broken_seal(
@@ -59,7 +63,21 @@ async def test_one_changed_byte_is_reported_as_a_broken_seal(
     tampered.write_bytes(data)
     code, out, _ = await verify(tampered, local_ca.ca_certificate)
     assert code == 1
-    assert "✗ seal broken: the sealed bytes were changed" in out
+    assert "PROBLEM seal: broken: the sealed bytes were changed" in out
+
+
+async def test_a_damaged_attachment_is_named_beside_the_broken_seal(
+    certificate: Path, local_ca: LocalSealingCa, tmp_path: Path
+) -> None:
+    data = bytearray(certificate.read_bytes())
+    embedded = data.index(b"stream\n", data.index(b"/Type /EmbeddedFile")) + len(b"stream\n")
+    data[embedded + 20] ^= 0xFF
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(data)
+    code, out, _ = await verify(tampered, local_ca.ca_certificate)
+    assert code == 1
+    assert "PROBLEM seal: broken" in out
+    assert "PROBLEM attachment plan.json: " in out
 
 
 async def test_a_wrong_trust_root_is_reported_as_untrusted(
@@ -69,8 +87,8 @@ async def test_a_wrong_trust_root_is_reported_as_untrusted(
     other.ensure()
     code, out, _ = await verify(certificate, other.ca_certificate)
     assert code == 1
-    assert "✗ seal not trusted: the sealing certificate" in out
-    assert "1 problem" in out
+    assert "PROBLEM seal: not trusted: the sealing certificate" in out
+    assert "1 problem:" in out
 
 
 async def test_files_that_cannot_be_read_are_named(
@@ -84,3 +102,9 @@ async def test_files_that_cannot_be_read_are_named(
     assert code == 2
     assert "--trust: " in err
     assert "is not a certificate file" in err
+    both = await coachplan("verify", "abcdef123456", "--pdf", str(certificate), env=hermetic_env())
+    assert both.code == 2
+    assert "give a plan id or --pdf, not both" in both.err
+    untrusted = await coachplan("verify", "--pdf", str(certificate), env=hermetic_env())
+    assert untrusted.code == 2
+    assert "--trust is missing" in untrusted.err

@@ -14,8 +14,7 @@ from coaching.certificate import CertificateKind
 from coaching.plan_state import PlanState
 from store.certificates import CertificateRecords, CertificateScope, NotCaughtUp
 from store.models import AuditRow, SignatureRow, VersionRow
-from tests.certificate_examples import Clock, closed_plan, content_of, signed_plan
-from tests.store.evidence_rows import store_with_evidence
+from tests.certificate_examples import Clock, closed_plan, content_of, record, signed_plan
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -33,16 +32,13 @@ def scope_of(plan: PlanState, kind: CertificateKind = CertificateKind.signed) ->
 
 def test_the_signed_certificate_is_what_the_store_keeps(store: Engine) -> None:
     plan = signed_plan(Clock())
-    store_with_evidence(store, plan)
-    content = CertificateRecords(store).content(scope_of(plan))
-    assert content == content_of(plan).model_copy(
-        update={"version": content.version.model_copy(update={"signing_copy_sha256": None})}
-    )
+    record(store, plan)
+    assert CertificateRecords(store).content(scope_of(plan)) == content_of(plan)
 
 
 def test_the_final_record_adds_check_ins_review_and_outcome(store: Engine) -> None:
     plan = closed_plan(Clock())
-    store_with_evidence(store, plan)
+    record(store, plan)
     content = CertificateRecords(store).content(scope_of(plan, CertificateKind.closed))
     assert content.outcome is not None
     assert content.outcome.value == "achieved"
@@ -56,7 +52,7 @@ def test_later_audit_rows_are_left_out(store: Engine) -> None:
     plan = signed_plan(Clock())
     through = len(plan.events)
     plan.event("system", "held", "A later line")
-    store_with_evidence(store, plan)
+    record(store, plan)
     scope = scope_of(plan)
     content = CertificateRecords(store).content(
         CertificateScope(**{**scope.__dict__, "through_event": through})
@@ -71,15 +67,16 @@ def test_the_store_not_caught_up_is_named(store: Engine) -> None:
     with pytest.raises(NotCaughtUp, match="not in HR's store yet"):
         records.content(scope_of(plan))
     last = f"event-{len(plan.events)}"
-    for lacking, missing in (
+    lacks = [
         (delete(AuditRow).where(AuditRow.key == last), f"no audit row {last} yet"),
         (
             update(SignatureRow).values(evidence=None).where(SignatureRow.seq == 2),
             "no evidence of cert0123abcd-signature-2 yet",
         ),
         (update(VersionRow).values(content=None), "no content for version 1 yet"),
-    ):
-        store_with_evidence(store, plan)
+    ]
+    for revision, (lacking, missing) in enumerate(lacks, start=1):
+        record(store, plan, revision)
         with Session(store) as session, session.begin():
             session.execute(lacking)
         with pytest.raises(NotCaughtUp, match=missing):
@@ -88,7 +85,7 @@ def test_the_store_not_caught_up_is_named(store: Engine) -> None:
 
 def test_certificates_are_numbered_per_plan_and_found_again(store: Engine) -> None:
     plan = signed_plan(Clock())
-    store_with_evidence(store, plan)
+    record(store, plan)
     records = CertificateRecords(store)
     assert records.find(plan.plan_id, CertificateKind.signed, 1) is None
     first = records.add(plan.plan_id, CertificateKind.signed, 1, "a" * 64, "file:///one", NOW)
