@@ -249,4 +249,18 @@ async def test_a_whole_plan_lives_in_google_workspace(google_plan: GooglePlan) -
     stored = (await plan.stored()).plan
     assert stored.document == f"https://docs.google.com/document/d/{document.id}/edit"
     assert stored.calendar is not None
+
+    await plan.handle.result()
+    certificates = [f for f in fake.drive.files.values() if f.mime_type == "application/pdf"]
+    assert sorted(f.app_properties["coachplanCertificate"] for f in certificates) == [
+        f"certificate-v{status.version}-closed.pdf",
+        f"certificate-v{status.version}-signed.pdf",
+    ], "sealed when both signed, and the final record at the cancellation"
+    for certificate in certificates:
+        assert certificate.parents == [FOLDER]
+        assert certificate.content.startswith(b"%PDF")
+        assert fake.drive.permissions_of(certificate.id) == {
+            **google_plan.readers(),
+            MAILBOX: "owner",
+        }, "shared like the plan's document, with its parties only"
     await plan.keep_history("google_workspace_swept_and_cancelled")
