@@ -92,6 +92,13 @@ def _web_address(url: str | None) -> str | None:
     return url
 
 
+def _time_stamping_server(url: str | None) -> str | None:
+    """Kept exactly as given: some servers answer on one path only, trailing slash included."""
+    if url is not None:
+        _web_address(url)
+    return url
+
+
 def _usable_database(url: str | None) -> str | None:
     if url is not None:
         database_url(url)
@@ -196,7 +203,7 @@ class Settings(BaseModel):
     sealing_chain_file: Path | None = None
     """Intermediate CA certificates (PEM) carried in each seal, up to but not including the
     root that verifiers trust."""
-    timestamp_url: Annotated[str | None, AfterValidator(_web_address)] = None
+    timestamp_url: Annotated[str | None, AfterValidator(_time_stamping_server)] = None
     """An RFC 3161 time-stamping server: each seal then carries a trusted time."""
 
     @model_validator(mode="after")

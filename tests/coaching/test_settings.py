@@ -207,7 +207,7 @@ def test_sealing_names_the_organisations_files_together() -> None:
         }
     )
     assert settings.sealing_key_file == Path("/etc/coachplan/seal.key")
-    assert settings.timestamp_url == "https://tsa.example.com"
+    assert settings.timestamp_url == "https://tsa.example.com/"
     with pytest.raises(SettingsError) as half:
         Settings.from_env({"COACHPLAN_SEALING_KEY_FILE": "/etc/coachplan/seal.key"})
     assert str(half.value) == (
