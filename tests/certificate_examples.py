@@ -61,6 +61,11 @@ class Clock:
 
 
 def sign_action(plan: PlanState, person: Person, at: datetime) -> SignPlan:
+    """Through the company's sign-in, on the web, consenting as they sign."""
+    identified = Identification(
+        method=IdentificationMethod.oidc, subject=f"sub-{person.id}", issuer=ISSUER
+    )
+    web = SigningContext(ip="192.0.2.7", user_agent="Firefox/140 🦊", session_id="s-1")
     consent = ConsentRecord.given(
         consent_id=f"consent-{person.id}-0001",
         person_id=person.id,
@@ -68,10 +73,8 @@ def sign_action(plan: PlanState, person: Person, at: datetime) -> SignPlan:
         name=person.name,
         disclosure=Disclosure(),
         at=at,
-        through=Identification(
-            method=IdentificationMethod.oidc, subject=f"sub-{person.id}", issuer=ISSUER
-        ),
-        context=SigningContext(ip="192.0.2.7", user_agent="Firefox/140 🦊", session_id="s-1"),
+        through=identified,
+        context=web,
     )
     return SignPlan(
         actor=person.email,
@@ -79,11 +82,9 @@ def sign_action(plan: PlanState, person: Person, at: datetime) -> SignPlan:
         sha256=plan.version.sha256,
         intent=SIGNING_INTENT,
         document_sha256=signing_copy(plan.plan_id, plan.version, plan.parties).sha256,
-        identified_by=Identification(
-            method=IdentificationMethod.oidc, subject=f"sub-{person.id}", issuer=ISSUER
-        ),
+        identified_by=identified,
         consent=consent,
-        context=SigningContext(ip="192.0.2.7", user_agent="Firefox/140 🦊", session_id="s-1"),
+        context=web,
     )
 
 
