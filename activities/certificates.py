@@ -1,10 +1,11 @@
 """Seals a certificate of completion and puts it next to the plan's document.
 
 The request names what the certificate must include (the signatures and the audit row it
-runs to); the content is read from HR's store, which the workflow's records keep up to date
-concurrently, so the workflow's history carries ids, not the plan. A store that has not
-caught up yet fails the attempt, and Temporal tries again. A certificate already sealed for
-the plan, kind and version is answered as it is: a retry never makes a second file.
+runs to); the content is read from HR's store, which the workflow's records keep up to date,
+so the workflow's history carries ids, not the plan. The workflow asks once its records
+carry all that; a store still behind them fails the attempt, and Temporal tries again. A
+certificate already sealed for the plan, kind and version is answered as it is: a retry
+never makes a second file.
 """
 
 from __future__ import annotations
