@@ -19,6 +19,7 @@ from activities.failures import IntegrationFailures
 from coaching.connection import connect
 from coaching.settings import Settings, SettingsError
 from integrations import Integrations, build_integrations
+from integrations.sealing import SealingSetupError
 from store.schema import SchemaOutdated, require_current_schema
 from workflows.coaching_plan import CoachingPlanWorkflow
 from workflows.daily_sweep import DailySweepWorkflow, SweepBatchWorkflow
@@ -124,7 +125,7 @@ def main() -> None:
         sys.exit(f"coachplan-worker: bad configuration\n{error}")
     try:
         asyncio.run(run(settings))
-    except (SchemaOutdated, GoogleSetupError) as error:
+    except (SchemaOutdated, GoogleSetupError, SealingSetupError) as error:
         log.error("%s", error)
         sys.exit(1)
     except RuntimeError as error:

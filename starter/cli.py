@@ -46,6 +46,7 @@ from starter.plan_client import (
     PlanError,
     TemporalUnavailable,
 )
+from starter.verify_commands import PdfOption, TrustOption, verify_certificate_file
 from starter.workspace_commands import google_app, schedules_app
 from store.database import create_store_engine
 from store.hr_queries import DEFAULT_LIMIT
@@ -182,16 +183,38 @@ def list_plans(
 
 @app.command()
 def verify(
-    plan: Annotated[str, typer.Argument(help="The plan id.")], as_: As, json_: Json = False
+    plan: Annotated[
+        str | None, typer.Argument(help="The plan id, to check its record in HR's store.")
+    ] = None,
+    as_: Annotated[
+        str | None,
+        typer.Option("--as", help="Your email, as in the org directory.", callback=in_directory),
+    ] = None,
+    pdf: PdfOption = None,
+    trust: TrustOption = None,
+    json_: Json = False,
 ) -> None:
     """Check a plan's record offline, from HR's store alone: every version's content against
     its SHA-256 (RFC 8785), every signature's evidence (the signing copy it was given on, its
-    consent, its line in the audit log) and the hash chain of the audit log.
+    consent, its line in the audit log) and the hash chain of the audit log. Or, with `--pdf`,
+    a certificate of completion on its own: its PAdES seal (intact, chaining to the `--trust`
+    root, nothing changed after sealing), plan.json and audit.json against the hashes it
+    prints, and the audit chain inside it.
 
     Prints each check with OK or exactly what is wrong (which version, signature, consent
-    or audit row). Exits 0 when everything holds, 1 when something does not. For HR and
-    the plan's parties. Example: `coachplan verify 421a983edc83 --as grace.liu@example.com`
+    or audit row). Exits 0 when everything holds, 1 when something does not. A plan's record
+    is for HR and the plan's parties; a certificate, for whoever holds it. Examples:
+    `coachplan verify 421a983edc83 --as grace.liu@example.com`,
+    `coachplan verify --pdf certificate-v3-closed.pdf --trust var/keys/sealing-ca.pem`
     """
+    if pdf is not None:
+        if plan is not None:
+            fail("give a plan id or --pdf, not both")
+        answer_verification(verify_certificate_file(pdf, trust), json_)
+    if plan is None:
+        fail("give a plan id (with --as) or --pdf FILE --trust ROOT.pem")
+    if as_ is None:
+        fail("--as is missing: your email, as in the org directory")
     desk = hr_desk()
     with explained():
         report = desk.verification(as_, plan)
