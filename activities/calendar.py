@@ -8,10 +8,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from coaching.plan import StrictModel
-from coaching.recipients import Purpose, RecipientGate
 from coaching.settings import DEFAULT_WEB_URL
 from coaching.status import Phase
 from integrations.calendar import CheckInCalendar, CheckInSeries
+from integrations.recipients import Purpose, RecipientGate
 
 
 class CalendarSeriesRef(StrictModel):

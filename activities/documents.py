@@ -18,9 +18,9 @@ from temporalio.exceptions import ApplicationError
 from coaching.org import Parties, Person
 from coaching.plan import Role, StrictModel
 from coaching.plan_state import PlanState
-from coaching.recipients import Purpose, RecipientGate
 from coaching.status import CheckIn, Phase, PlanVersion, Review, Signature
 from integrations.documents import DocumentStore, RenderedDocument
+from integrations.recipients import Purpose, RecipientGate
 
 
 class PlanDocumentRequest(StrictModel):

@@ -20,9 +20,9 @@ from temporalio.exceptions import ApplicationError
 from coaching.notices import Notice
 from coaching.org import Parties, Person
 from coaching.plan import StrictModel
-from coaching.recipients import Purpose, RecipientGate
 from coaching.settings import DEFAULT_WEB_URL
 from integrations.mail import Mailer, OutgoingMessage
+from integrations.recipients import Purpose, RecipientGate
 
 DEFAULT_LANGUAGE = "en"
 """The language of the templates in `templates/notices/` itself; others live in subfolders."""

@@ -23,10 +23,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from coaching.actions import workflow_id_for
 from coaching.org import Parties, Person
 from coaching.plan import StrictModel
-from coaching.recipients import Purpose, RecipientGate
 from coaching.status import Phase
 from integrations.calendar import CheckInCalendar, CheckInSeries, DeclinedCheckIn
 from integrations.documents import DocumentStore
+from integrations.recipients import Purpose, RecipientGate
 from store.hr_queries import HrQueries
 
 GUARDED_QUERY = "guarded"

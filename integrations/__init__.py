@@ -7,11 +7,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from coaching.recipients import RecipientGate
 from coaching.settings import DEFAULT_WEB_URL, Settings
 from integrations.calendar import CheckInCalendar
 from integrations.documents import DocumentStore
 from integrations.mail import Mailer
+from integrations.recipients import RecipientGate
 
 if TYPE_CHECKING:
     from integrations.google.workspace import GoogleWorkspace

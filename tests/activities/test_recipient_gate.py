@@ -10,7 +10,6 @@ from typing import Any, cast
 
 import pytest
 from temporalio.client import Client
-from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.calendar import CalendarActivities
@@ -20,10 +19,11 @@ from activities.sweep import GuardedPlan, SweepActivities, SweepPlan
 from coaching.notices import Notice, NoticeKind
 from coaching.org import Parties
 from coaching.plan import PlanContent, Role
-from coaching.recipients import REFUSED
 from coaching.status import Phase, PlanVersion
+from integrations.failures import IntegrationFailure
 from integrations.local.calendar import IcsCalendar
 from integrations.local.documents import LocalDocumentStore
+from integrations.recipients import REFUSED
 from store.hr_queries import HrQueries
 from tests.activities.conftest import MANAGER, STRANGER
 from tests.activities.test_calendar import series_for
@@ -31,11 +31,11 @@ from tests.activities.test_calendar import series_for
 PLAN_ID = "p1a2b3c4"
 
 
-def refused(caplog: pytest.LogCaptureFixture, work: Any, *args: Any) -> ApplicationError:
-    with caplog.at_level(logging.INFO), pytest.raises(ApplicationError) as error:
+def refused(caplog: pytest.LogCaptureFixture, work: Any, *args: Any) -> IntegrationFailure:
+    with caplog.at_level(logging.INFO), pytest.raises(IntegrationFailure) as error:
         ActivityEnvironment().run(work, *args)
-    assert error.value.type == REFUSED
-    assert error.value.non_retryable
+    assert error.value.kind == REFUSED
+    assert not error.value.retryable
     assert f"plan {PLAN_ID}" in caplog.text
     assert STRANGER.email not in caplog.text + error.value.message
     return error.value
@@ -143,9 +143,9 @@ async def test_the_sweep_does_not_keep_an_outsider_as_a_reader(
         IcsCalendar(tmp_path),
     )
 
-    with caplog.at_level(logging.INFO), pytest.raises(ApplicationError) as error:
+    with caplog.at_level(logging.INFO), pytest.raises(IntegrationFailure) as error:
         await ActivityEnvironment().run(sweep.sweep_plan, SweepPlan(plan_id=PLAN_ID))
 
-    assert error.value.type == REFUSED
+    assert error.value.kind == REFUSED
     assert f"plan {PLAN_ID}: readers the sweep keeps refused in alignment" in caplog.text
     assert STRANGER.email not in caplog.text + error.value.message

@@ -13,14 +13,14 @@ import logging
 from collections.abc import Iterable
 from enum import StrEnum
 
-from temporalio.exceptions import ApplicationError
-
 from coaching.org import Parties
 from coaching.plan import Role
 from coaching.status import Phase
+from integrations.failures import IntegrationFailure
 
 REFUSED = "RecipientRefused"
-"""The `ApplicationError` type of a refusal: non-retryable, as a retry would send the same."""
+"""The kind of a refusal. It needs a fix, not a retry: the plan's step is held (HR sees why)
+and nothing is sent, rather than the plan failing."""
 BEFORE_APPROVAL = frozenset({Role.manager, Role.skip_level, Role.hr})
 
 log = logging.getLogger(__name__)
@@ -73,9 +73,9 @@ class RecipientGate:
         *,
         team_member_included: bool | None = None,
     ) -> None:
-        """Returns when every recipient may receive the plan now; else raises a non-retryable
-        `ApplicationError` of type `REFUSED` and logs a warning. Neither names a recipient:
-        logs and Temporal's failures carry no emails."""
+        """Returns when every recipient may receive the plan now; else raises an
+        `IntegrationFailure` of kind `REFUSED` that needs a fix, and logs a warning. Neither
+        names a recipient: logs and Temporal's failures carry no emails."""
         allowed = self.allowed(parties, phase, team_member_included)
         refused = {email.strip().lower() for email in recipients} - allowed
         if not refused:
@@ -97,8 +97,8 @@ class RecipientGate:
             )
         if outsiders:
             reasons.append(f"{outsiders} recipient(s) are none of the plan's four parties")
-        raise ApplicationError(
+        raise IntegrationFailure(
             f"plan {plan_id} in {phase.value}: {purpose.value} refused: {'; '.join(reasons)}",
-            type=REFUSED,
-            non_retryable=True,
+            kind=REFUSED,
+            retryable=False,
         )

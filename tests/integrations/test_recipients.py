@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 
 import pytest
-from temporalio.exceptions import ApplicationError
 
 from coaching.org import Parties, Person
 from coaching.plan import Role
-from coaching.recipients import REFUSED, Purpose, RecipientGate, allowed_roles
 from coaching.status import Phase
+from integrations.failures import IntegrationFailure
+from integrations.recipients import REFUSED, Purpose, RecipientGate, allowed_roles
 
 MANAGER = Person(id="mara", name="Mara Keller", email="mara.keller@acme.example")
 MEMBER = Person(id="tom", name="Tom Nguyen", email="tom.nguyen@acme.example")
@@ -42,11 +42,11 @@ def admit(
 def test_an_outsider_is_refused_and_logged_without_their_address(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.DEBUG), pytest.raises(ApplicationError) as refused:
+    with caplog.at_level(logging.DEBUG), pytest.raises(IntegrationFailure) as refused:
         admit([MANAGER.email, OUTSIDER])
 
-    assert refused.value.type == REFUSED
-    assert refused.value.non_retryable
+    assert refused.value.kind == REFUSED
+    assert not refused.value.retryable
     assert "none of the plan's four parties" in refused.value.message
     (line,) = caplog.records
     assert line.levelno == logging.WARNING
@@ -64,10 +64,10 @@ def test_in_alignment_the_manager_skip_level_and_hr_may_receive_it() -> None:
 
 
 def test_in_alignment_the_team_member_is_refused(caplog: pytest.LogCaptureFixture) -> None:
-    with pytest.raises(ApplicationError, match="team member may not receive it") as refused:
+    with pytest.raises(IntegrationFailure, match="team member may not receive it") as refused:
         admit([SKIP.email, MEMBER.email], Phase.alignment)
 
-    assert refused.value.type == REFUSED
+    assert refused.value.kind == REFUSED
     assert MEMBER.email not in caplog.text
     assert "(0 outside the plan's parties)" in caplog.text
 
@@ -76,7 +76,7 @@ def test_in_alignment_the_team_member_is_refused(caplog: pytest.LogCaptureFixtur
 def test_after_alignment_all_four_parties_may_receive_it_and_nobody_else(phase: Phase) -> None:
     admit([p.email for p in PARTIES.everyone], phase)
 
-    with pytest.raises(ApplicationError, match="none of the plan's four parties"):
+    with pytest.raises(IntegrationFailure, match="none of the plan's four parties"):
         admit([*(p.email for p in PARTIES.everyone), OUTSIDER], phase)
 
 
@@ -84,7 +84,7 @@ def test_a_plan_that_never_included_the_team_member_keeps_them_out_when_it_ends(
     """Cancelled during alignment: the phase alone would let them in."""
     admit([MEMBER.email], Phase.cancelled)
 
-    with pytest.raises(ApplicationError, match="team member"):
+    with pytest.raises(IntegrationFailure, match="team member"):
         admit([MEMBER.email], Phase.cancelled, team_member_included=False)
 
 
@@ -95,5 +95,5 @@ def test_addresses_are_compared_as_the_directory_keeps_them() -> None:
 def test_hr_s_group_counts_as_hr_where_one_is_set() -> None:
     admit([HR_GROUP], Phase.alignment, RecipientGate("HR-Coaching@acme.example"))
 
-    with pytest.raises(ApplicationError, match="none of the plan's four parties"):
+    with pytest.raises(IntegrationFailure, match="none of the plan's four parties"):
         admit([HR_GROUP], Phase.alignment)
