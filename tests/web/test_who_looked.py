@@ -47,6 +47,7 @@ async def test_each_way_of_looking_records_one_look_and_an_outsider_none(
 
     views = [
         (kwame, f"/plans/{plan_id}", "kwame.mensah", Through.page),
+        (kwame, f"/plans/{plan_id}/signing-copy", "kwame.mensah", Through.page),
         (marcus, f"/api/plans/{plan_id}", "marcus.okafor", Through.api),
         (priya, f"/api/hr/plans/{plan_id}", "priya.raman", Through.api),
         (grace, f"/hr/plans/{plan_id}", "grace.liu", Through.hr_dashboard),
@@ -56,7 +57,12 @@ async def test_each_way_of_looking_records_one_look_and_an_outsider_none(
         assert answer.status_code == 200, (path, answer.text)
         newest = looks_at(browser_for.web, plan_id).looks[0]
         assert (newest.person_id, newest.through) == (person_id, through), path
-    for path in (f"/plans/{plan_id}", f"/api/plans/{plan_id}", f"/hr/plans/{plan_id}"):
+    for path in (
+        f"/plans/{plan_id}",
+        f"/plans/{plan_id}/signing-copy",
+        f"/api/plans/{plan_id}",
+        f"/hr/plans/{plan_id}",
+    ):
         assert (await david.get(path)).status_code in (403, 404), path
 
     assert looks_at(browser_for.web, plan_id).total == len(views)

@@ -295,6 +295,7 @@ async def signing_copy_page(viewer: PageViewer, context: Context, plan_id: PlanI
     """The current version exactly as it is put up for signature: the bytes a signature's
     document hash binds. Served as it is, sandboxed, with nothing of the app around it."""
     status = await context.plans.status(plan_id, viewer.email)
+    await run_in_threadpool(record_look, context, viewer, plan_id, Through.page)
     copy = signing_copy(status.plan_id, status.versions[-1], status.parties)
     return Response(
         copy.html,
