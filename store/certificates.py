@@ -64,6 +64,13 @@ class StoredCertificate:
     address: str
 
 
+@dataclass(frozen=True)
+class CertificateListing(StoredCertificate):
+    kind: CertificateKind
+    version: int
+    created_at: datetime
+
+
 class CertificateRecords:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -103,6 +110,26 @@ class CertificateRecords:
                 )
             ).first()
             return None if row is None else StoredCertificate(row.seq, row.sha256, row.address)
+
+    def of(self, plan_id: str) -> list[CertificateListing]:
+        """Every certificate sealed for the plan, the first first; none is ever replaced."""
+        with Session(self._engine) as session:
+            rows = session.scalars(
+                select(CertificateRow)
+                .where(CertificateRow.plan_id == plan_id)
+                .order_by(CertificateRow.seq)
+            )
+            return [
+                CertificateListing(
+                    row.seq,
+                    row.sha256,
+                    row.address,
+                    CertificateKind(row.kind),
+                    row.version,
+                    row.created_at,
+                )
+                for row in rows
+            ]
 
     def add(
         self,

@@ -44,6 +44,7 @@ from coaching.schedule import check_in_times
 from coaching.status import CheckIn, CheckInStatus, Phase, PlanStatus
 from coaching.version_diff import diff_contents
 from starter.plan_client import ActionRefused
+from store.certificates import CertificateRecords
 from store.plan_looks import Through
 from web.csrf import csrf_protected
 from web.errors import status_of
@@ -478,5 +479,8 @@ async def _page(
         if "revise" in offered
         else None,
         who_opened=await who_opened(context, status),
+        certificates=await run_in_threadpool(
+            CertificateRecords(context.desk.engine).of, status.plan_id
+        ),
         **_diff(status, compare),
     )
