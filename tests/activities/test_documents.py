@@ -28,6 +28,8 @@ from coaching.status import (
     Signature,
     SupportEvidence,
 )
+from integrations.failures import IntegrationFailure
+from integrations.recipients import REFUSED
 from tests.activities.conftest import HR, MANAGER, MEMBER, SKIP, version_of
 
 PLAN_ID = "p1a2b3c4"
@@ -134,10 +136,10 @@ def test_the_document_is_shared_with_exactly_the_requested_roles(
 def test_the_team_member_never_sees_the_alignment_draft(
     documents: DocumentActivities, version: PlanVersion, parties: Parties, tmp_path: Path
 ) -> None:
-    with pytest.raises(ApplicationError, match="team member") as refused:
+    with pytest.raises(IntegrationFailure, match="team member") as refused:
         publish(documents, request(version, parties, Phase.alignment, [Role.team_member]))
 
-    assert refused.value.non_retryable
+    assert refused.value.kind == REFUSED
     assert not (tmp_path / "documents").exists()
 
 

@@ -23,7 +23,9 @@ from coaching.notices import CheckInMoment, Notice, NoticeKind
 from coaching.org import Parties
 from coaching.plan import Role
 from coaching.status import Obligation, Outcome, Phase
+from integrations.failures import IntegrationFailure
 from integrations.local.mail import OutboxMailer
+from integrations.recipients import REFUSED
 from tests.activities.conftest import END, HR, MANAGER, MEMBER, SKIP, START
 
 PLAN_ID = "p1a2b3c4"
@@ -693,10 +695,10 @@ def test_the_team_member_never_hears_of_the_plan_during_alignment(
         phase=Phase.alignment,
     )
 
-    with pytest.raises(ApplicationError, match="in alignment") as refused:
+    with pytest.raises(IntegrationFailure, match="in alignment") as refused:
         send(notifications, draft)
 
-    assert refused.value.non_retryable
+    assert refused.value.kind == REFUSED
     assert outbox(tmp_path) == []
 
 
