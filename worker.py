@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 from activities import plan_activities
 from activities.failures import IntegrationFailures
 from coaching.connection import connect
+from coaching.key_ring import KeyRingError
 from coaching.settings import Settings, SettingsError
 from integrations import Integrations, build_integrations
 from store.schema import SchemaOutdated, require_current_schema
@@ -124,7 +125,7 @@ def main() -> None:
         sys.exit(f"coachplan-worker: bad configuration\n{error}")
     try:
         asyncio.run(run(settings))
-    except (SchemaOutdated, GoogleSetupError) as error:
+    except (SchemaOutdated, GoogleSetupError, KeyRingError) as error:
         log.error("%s", error)
         sys.exit(1)
     except RuntimeError as error:

@@ -13,6 +13,8 @@ from typing import Annotated, NoReturn
 import typer
 from sqlalchemy.exc import OperationalError
 
+from coaching.key_ring import KeyRingError
+from coaching.payload_codec import PayloadKeyError
 from coaching.status import Outcome, Phase, PlanStatus
 from starter.act_commands import act_app
 from starter.command_line import (
@@ -190,7 +192,8 @@ def demo(
     from starter.demo import run_demo
 
     folder = data_dir or settings().data_dir / "demo"
-    raise typer.Exit(asyncio.run(run_demo(folder, settings(), console)))
+    with explained():
+        raise typer.Exit(asyncio.run(run_demo(folder, settings(), console)))
 
 
 @app.command()
@@ -321,7 +324,13 @@ def hr_show(
     try:
         status: PlanStatus | None = asyncio.run(with_client(live))
         unavailable = ""
-    except (PlanError, TemporalUnavailable, DatabaseUnavailable) as error:
+    except (
+        PlanError,
+        TemporalUnavailable,
+        DatabaseUnavailable,
+        KeyRingError,
+        PayloadKeyError,
+    ) as error:
         status, unavailable = None, str(error)
     if json_:
         print(
