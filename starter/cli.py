@@ -40,6 +40,7 @@ from starter.display import (
 )
 from starter.hr_desk import HrDesk, HrFilters
 from starter.hr_display import show_history, show_hr_plans, show_overdue
+from starter.key_commands import keys_app
 from starter.plan_client import (
     DatabaseUnavailable,
     PlanClient,
@@ -66,6 +67,7 @@ db_app = typer.Typer(help="HR's database (SQLite by default, PostgreSQL by DATAB
 app.add_typer(db_app, name="db")
 app.add_typer(schedules_app, name="schedules")
 app.add_typer(google_app, name="google")
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> NoReturn:
