@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,8 @@ from coaching.settings import Settings
 from coaching.visibility import SEARCH_ATTRIBUTES
 from starter.binaries import installed_binary
 from starter.local_stack import EXAMPLE_FORM, READY, next_steps, run_local_stack
+from store.api_tokens import ApiTokens
+from store.database import create_store_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 25.0
@@ -176,7 +179,7 @@ def test_up_serves_temporal_and_the_ui_then_stops_on_ctrl_c(stack: Stack) -> Non
 
 def test_up_makes_the_key_ring_and_temporal_keeps_only_ciphertext(stack: Stack) -> None:
     """The acceptance: with `make run` up and a plan started, `temporal workflow show` prints
-    no name, email or plan text; the UI asks the web app to decode."""
+    no name, email or plan text; the UI asks the web app to decode, and so may HR's CLI."""
     stack.wait_for(READY, START_TIMEOUT)
     settings = stack.settings
     assert f"created the payload key ring {settings.payload_keys_path}" in "\n".join(stack.output)
@@ -229,6 +232,12 @@ def test_up_makes_the_key_ring_and_temporal_keeps_only_ciphertext(stack: Stack) 
     ):
         assert secret not in printed, secret
     assert base64.b64encode(b"binary/encrypted").decode() in as_json
+
+    engine = create_store_engine(settings.database)
+    token = ApiTokens(engine).create("grace.liu", "codec", datetime.now(UTC)).token
+    engine.dispose()
+    codec = [f"--codec-endpoint={settings.web_url}/codec", f"--codec-auth=Bearer {token}"]
+    assert form.development_area in _run(show, "--detailed", *codec), "HR reads it decoded"
 
 
 def _run(command: list[str], *options: str) -> str:
