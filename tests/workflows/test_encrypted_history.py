@@ -30,7 +30,7 @@ from coaching.actions import (
 )
 from coaching.converter import plan_data_converter
 from coaching.key_ring import KeyRing, rotate_key_ring
-from coaching.payload_codec import KEY_ID, PayloadKeyError, is_encrypted
+from coaching.payload_codec import KEY_ID, PayloadKeyError, is_encrypted, plan_id_of
 from coaching.settings import Settings
 from coaching.status import Phase
 from tests.workflows.running_plan import (
@@ -175,6 +175,7 @@ async def test_the_history_holds_only_ciphertext_and_reads_after_rotation(
     assert payloads
     assert all(is_encrypted(p) for p in payloads)
     assert {p.metadata[KEY_ID].decode() for p in payloads} == {first_ring.active}
+    assert {plan_id_of(p) for p in payloads} == {plan_id}, "the codec endpoint logs looks by it"
 
     second_ring = rotate_key_ring(settings)
     rotated = client_with(dev_server_env, second_ring)
