@@ -103,10 +103,13 @@ router = APIRouter(
     prefix=PREFIX,
     tags=["codec"],
     responses={
-        400: {"model": ErrorAnswer, "description": "The body cannot be read (not UTF-8 JSON)."},
-        401: {"model": ErrorAnswer, "description": "Not signed in, or the token is not valid."},
-        403: {"model": ErrorAnswer, "description": "Not HR nor a named operator; or an origin"},
-        422: {"model": ErrorAnswer, "description": "Not Payloads, or a payload keys cannot read"},
+        status: {"model": ErrorAnswer, "description": description}
+        for status, description in {
+            400: "The body cannot be read (not UTF-8 JSON).",
+            401: "Not signed in, or the token is not valid.",
+            403: "Neither HR nor a named operator, or called from another origin.",
+            422: "Not Payloads, or a payload the keys cannot read; the field is named.",
+        }.items()
     },
 )
 
