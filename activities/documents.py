@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -89,6 +90,22 @@ _TEMPLATES = Environment(
 _TEMPLATES.filters.update(label=_label, local=_local, md=_markdown_text)
 
 
+class SigningCopy(StrictModel):
+    html: str
+    sha256: str
+
+
+def signing_copy(plan_id: str, version: PlanVersion, parties: Parties) -> SigningCopy:
+    """One version's document exactly as it is put up for signature: its content and parties,
+    no signatures yet. Signers read it, their signatures bind its hash, and HR's store keeps
+    it, so anyone can check later that what was signed is what was shown."""
+    request = PlanDocumentRequest(
+        plan_id=plan_id, phase=Phase.signing, version=version, parties=parties, share_with=[]
+    )
+    html = _TEMPLATES.get_template("plan.html.j2").render(_context(request))
+    return SigningCopy(html=html, sha256=hashlib.sha256(html.encode()).hexdigest())
+
+
 class DocumentActivities:
     def __init__(self, store: DocumentStore) -> None:
         self._store = store
@@ -139,7 +156,8 @@ def _refuse_invalid(request: PlanDocumentRequest) -> None:
             type="ConfidentialDocument",
             non_retryable=True,
         )
-    if request.version.content.content_hash() != request.version.sha256:
+    content = request.version.content
+    if request.version.sha256 not in (content.content_hash(), content.pydantic_json_hash()):
         raise ApplicationError(
             f"plan {request.plan_id} version {request.version.number}: the SHA-256 does not "
             "match the content, so the document could not be tied to what is signed",

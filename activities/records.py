@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
+from activities.documents import signing_copy
 from coaching.plan import StrictModel
 from coaching.records import PlanRecord
 from store.plan_records import PlanRecords
@@ -22,8 +23,16 @@ class RecordActivities:
 
     @activity.defn
     def record_plan(self, record: PlanRecord) -> RecordedPlan:
-        """A database that is down fails the attempt; Temporal retries it until it is back."""
-        applied = self._records.save(record)
+        """A database that is down fails the attempt; Temporal retries it until it is back.
+
+        A newly signed version's signing copy is rendered here, from its content, exactly as
+        it was put up for signature, so HR's store keeps what the signers read.
+        """
+        copies = {
+            version.number: signing_copy(record.plan_id, version, record.parties).html
+            for version in self._records.awaiting_signing_copy(record)
+        }
+        applied = self._records.save(record, copies)
         activity.logger.info(
             "Recorded plan %s at revision %d (%s, %d audit lines)",
             record.plan_id,

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
+from coaching.evidence import ConsentRecord, Identification, Sha256, SigningContext
 from coaching.org import Email, Parties
 from coaching.plan import ActivityStatus, PlanContent, ShortText, StrictModel, Text
 from coaching.policy import PlanPolicy
@@ -22,7 +23,6 @@ SIGNING_INTENT = "I have read this version of the coaching plan and I agree to w
 """The statement each signer adopts; recorded with the signature."""
 
 PlanId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{6,32}$")]
-Sha256 = Annotated[str, StringConstraints(to_lower=True, pattern=r"^[0-9a-fA-F]{64}$")]
 Version = Annotated[int, Field(ge=1)]
 
 
@@ -92,9 +92,40 @@ class MarkReady(Action):
 
 
 class SignPlan(Action):
+    """A signature on one exact version, with what proves it.
+
+    The evidence fields are optional only so that histories from before them still replay;
+    the workflow refuses a new signature without them.
+    """
+
     version: Version
     sha256: Sha256
     intent: str = Field(description=f"Must be exactly: {SIGNING_INTENT}")
+    document_sha256: Sha256 | None = Field(
+        default=None, description="SHA-256 of the signing copy of this version the signer read."
+    )
+    identified_by: Identification | None = None
+    consent: ConsentRecord | None = Field(
+        default=None, description="The signer's consent to sign electronically."
+    )
+    context: SigningContext | None = None
+
+
+class SignRequest(Action):
+    """What a signer sends. The server that identified them adds how it did, where they
+    signed from and their consent, and sends the workflow a `SignPlan`."""
+
+    version: Version
+    sha256: Sha256
+    intent: str = Field(description=f"Must be exactly: {SIGNING_INTENT}")
+    document_sha256: Sha256 = Field(
+        description="SHA-256 of the signing copy you read (shown beside it)."
+    )
+    consent_to_sign_electronically: bool = Field(
+        default=False,
+        description="Agree to the disclosure on signing electronically; needed once, before "
+        "your first electronic signature.",
+    )
 
 
 class DeclineToSign(Action):

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from coaching.canonical import canonical_sha256
+
 DEFAULT_PLAN_DAYS = 30
 MAX_PLAN_DAYS = 90
 
@@ -244,6 +246,10 @@ class PlanContent(StrictModel):
         return next((a for a in self.activities if a.id == activity_id), None)
 
     def content_hash(self) -> str:
-        """SHA-256 of the canonical JSON: what a signature binds to, shown on the document."""
-        canonical = self.model_dump_json(round_trip=True).encode()
-        return hashlib.sha256(canonical).hexdigest()
+        """SHA-256 of the RFC 8785 canonical JSON: what a signature binds to, shown on the
+        document, and recomputable by anyone from the content alone."""
+        return canonical_sha256(self)
+
+    def pydantic_json_hash(self) -> str:
+        """How versions were hashed before RFC 8785; plans started then keep it."""
+        return hashlib.sha256(self.model_dump_json(round_trip=True).encode()).hexdigest()

@@ -79,8 +79,31 @@ class PlanRules:
             )
         if action.intent != SIGNING_INTENT:
             raise Refused(RefusalKind.BadData, f"intent must be exactly: {SIGNING_INTENT}")
+        self._require_evidence(action)
         if self._plan.author_role(action.actor) not in self._plan.unsigned():
             raise Refused(RefusalKind.WrongPhase, f"you already signed version {action.version}")
+
+    @staticmethod
+    def _require_evidence(action: SignPlan) -> None:
+        """What makes a signature hold up later: what was read, who it was, their consent."""
+        needed = {
+            "document_sha256": "the SHA-256 of the signing copy you read",
+            "identified_by": "how you were identified",
+            "consent": "your consent to sign electronically",
+        }
+        missing = [
+            f"{name}: required ({why})"
+            for name, why in needed.items()
+            if getattr(action, name) is None
+        ]
+        if missing:
+            raise Refused(RefusalKind.BadData, "; ".join(missing))
+        assert action.consent is not None
+        if action.consent.email != action.actor:
+            raise Refused(
+                RefusalKind.BadData,
+                f"consent: it was given by {action.consent.email}, not by the signer",
+            )
 
     def decline(self, action: DeclineToSign) -> None:
         self._require(action, "decline to sign", {Role.team_member}, {Phase.signing})

@@ -33,6 +33,7 @@ from coaching.actions import (
     StartPlan,
     SubmitReview,
 )
+from coaching.evidence import ConsentRecord
 from coaching.notices import CheckInMoment, Notice, NoticeKind
 from coaching.org import Person
 from coaching.plan import PlanContent, Role
@@ -43,6 +44,7 @@ from coaching.status import (
     ActionResult,
     CheckIn,
     CheckInStatus,
+    HashScheme,
     Note,
     Obligation,
     Outcome,
@@ -84,6 +86,7 @@ class PlanState:
         clock: Callable[[], datetime],
         *,
         check_ins_are_deadlines: bool = True,
+        canonical_hashes: bool = True,
     ) -> None:
         self.plan_id = start.plan_id
         self.parties = start.parties
@@ -92,6 +95,8 @@ class PlanState:
         """The workflow's clock in the workflow, so the rules stay deterministic."""
         self._check_ins_are_deadlines = check_ins_are_deadlines
         """Plans from before it show only overdue check-in notes as owed, as they did then."""
+        self._hashed_as = HashScheme.rfc8785 if canonical_hashes else HashScheme.pydantic_json
+        """Plans from before RFC 8785 hashing keep the hashes their signatures bind to."""
         self.phase = Phase.alignment
         self.outcome: Outcome | None = None
         self.versions: list[PlanVersion] = []
@@ -110,6 +115,8 @@ class PlanState:
         self.changes_requested: Note | None = None
         self.ready: set[Role] = set()
         self.signatures: list[Signature] = []
+        self.consents: dict[str, ConsentRecord] = {}
+        """The consents to sign electronically that this plan's signatures rely on."""
         self.declined: Note | None = None
         self.check_ins: list[CheckIn] = []
         self.review_due_at: datetime | None = None
@@ -129,14 +136,17 @@ class PlanState:
             PlanVersion(
                 number=len(self.versions) + 1,
                 content=content,
-                sha256=content.content_hash(),
+                sha256=content.content_hash()
+                if self._hashed_as is HashScheme.rfc8785
+                else content.pydantic_json_hash(),
+                hashed_as=self._hashed_as,
                 author=author,
                 summary=summary,
                 created_at=self.now(),
             )
         )
 
-    def event(self, actor: str, kind: str, detail: str) -> None:
+    def event(self, actor: str, kind: str, detail: str, evidence_sha256: str | None = None) -> None:
         self.events.append(
             PlanEvent(
                 at=self.now(),
@@ -144,6 +154,7 @@ class PlanState:
                 kind=kind,
                 detail=detail,
                 version=self.version.number,
+                evidence_sha256=evidence_sha256,
             )
         )
 
@@ -214,20 +225,41 @@ class PlanState:
         return set(AUTHORS - self.ready)
 
     def sign(self, action: SignPlan) -> None:
+        """The signature with its evidence; a consent new to this plan is recorded first."""
         role = self.author_role(action.actor)
         person = self.parties.person(role)[0]
-        self.signatures.append(
-            Signature(
-                role=role,
-                email=person.email,
-                name=person.name,
-                intent=action.intent,
-                version=action.version,
-                sha256=action.sha256,
-                signed_at=self.now(),
+        consent = action.consent
+        if consent is not None and consent.id not in self.consents:
+            self.consents[consent.id] = consent
+            self.event(
+                action.actor,
+                "consented",
+                f"To sign electronically (disclosure {consent.disclosure_version})",
+                consent.evidence_sha256,
             )
+        signature = Signature(
+            role=role,
+            email=person.email,
+            name=person.name,
+            intent=action.intent,
+            version=action.version,
+            sha256=action.sha256,
+            signed_at=self.now(),
+            id=f"{self.plan_id}-signature-{len(self.signatures) + 1}",
+            plan_id=self.plan_id,
+            person_id=person.id,
+            document_sha256=action.document_sha256,
+            identified_by=action.identified_by,
+            consent_id=consent.id if consent else None,
+            context=action.context,
         )
-        self.event(action.actor, "signed", f"Version {action.version} ({action.sha256[:12]})")
+        self.signatures.append(signature)
+        self.event(
+            action.actor,
+            "signed",
+            f"Version {action.version} ({action.sha256[:12]})",
+            signature.evidence_sha256,
+        )
 
     def decline(self, action: DeclineToSign) -> None:
         self.declined = Note(author=action.actor, text=action.comment, at=self.now())
@@ -605,6 +637,7 @@ class PlanState:
             versions=self.versions,
             ready=sorted(self.ready),
             signatures=self.signatures,
+            consents=list(self.consents.values()),
             check_ins=self.check_ins,
             review_due_at=self.review_due_at,
             review=self.review,
@@ -633,13 +666,14 @@ class PlanState:
             self._check_ins_are_deadlines and next_deadline(self.owed()),
         )
 
-    def audited(self) -> tuple[int, int]:
-        """How many events and refusals a record made now carries."""
-        return len(self.events), len(self.refusals)
+    def audited(self) -> tuple[int, int, int]:
+        """How many events, refusals and versions' contents a record made now carries."""
+        return len(self.events), len(self.refusals), len(self.versions)
 
-    def record(self, revision: int, audited: tuple[int, int]) -> PlanRecord:
-        """HR's record of the plan now, with the audit lines after the `audited` ones."""
-        events, refusals = audited
+    def record(self, revision: int, audited: tuple[int, int, int]) -> PlanRecord:
+        """HR's record of the plan now, with the audit lines after the `audited` ones and the
+        content of the versions after them (a version's content never changes)."""
+        events, refusals, versions = audited
         timeline = self.version.content.timeline
         return PlanRecord(
             plan_id=self.plan_id,
@@ -656,9 +690,12 @@ class PlanState:
             review_due_at=self.review_due_at,
             owed=self.owed(),
             versions=[
-                VersionRecord.model_validate(v.model_dump(exclude={"content"}))
-                for v in self.versions
+                VersionRecord.model_validate(
+                    v.model_dump(exclude=set() if number > versions else {"content"})
+                )
+                for number, v in enumerate(self.versions, start=1)
             ],
+            consents=list(self.consents.values()),
             signatures=self.signatures,
             check_ins=self.check_ins,
             review=self.review,
@@ -674,6 +711,7 @@ class PlanState:
                         action=e.kind,
                         detail=e.detail,
                         version=e.version,
+                        evidence_sha256=e.evidence_sha256,
                     )
                     for number, e in enumerate(self.events[events:], start=events + 1)
                 ),

@@ -11,10 +11,12 @@ from datetime import date, datetime
 
 from pydantic import Field
 
+from coaching.evidence import ConsentRecord
 from coaching.org import Parties
-from coaching.plan import ShortText, StrictModel
+from coaching.plan import PlanContent, ShortText, StrictModel
 from coaching.status import (
     CheckIn,
+    HashScheme,
     Obligation,
     Outcome,
     Phase,
@@ -25,13 +27,16 @@ from coaching.status import (
 
 
 class VersionRecord(StrictModel):
-    """Who changed what: the version's hash, author and summary, without its content."""
+    """Who changed what: the version's hash, author and summary, and its content in the
+    first record that carries the version (a version never changes afterwards)."""
 
     number: int
     sha256: str
+    hashed_as: HashScheme = HashScheme.pydantic_json
     author: str
     summary: str
     created_at: datetime
+    content: PlanContent | None = None
 
 
 class AuditEntry(StrictModel):
@@ -44,6 +49,9 @@ class AuditEntry(StrictModel):
     detail: str = ""
     version: int
     refused: bool = False
+    evidence_sha256: str | None = Field(
+        default=None, description="The hash of the signature or consent record it is about."
+    )
 
 
 class Refusal(StrictModel):
@@ -78,6 +86,7 @@ class PlanRecord(StrictModel):
     owed: list[Obligation]
     versions: list[VersionRecord]
     signatures: list[Signature]
+    consents: list[ConsentRecord] = Field(default_factory=list)
     check_ins: list[CheckIn]
     review: Review | None
     held_because: str | None = Field(

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from coaching.evidence import DEFAULT_DISCLOSURE_VERSION, Disclosure
 from coaching.holidays import CompanyHolidays
 from coaching.org import Email
 from coaching.plan import TimeZoneName
@@ -45,6 +46,8 @@ ENV_VARS: dict[str, str] = {
     "oidc_allowed_domain": "COACHPLAN_OIDC_ALLOWED_DOMAIN",
     "session_hours": "COACHPLAN_SESSION_HOURS",
     "holidays": "COACHPLAN_HOLIDAYS",
+    "consent_disclosure_file": "COACHPLAN_CONSENT_DISCLOSURE_FILE",
+    "consent_disclosure_version": "COACHPLAN_CONSENT_DISCLOSURE_VERSION",
     "directory": "COACHPLAN_DIRECTORY",
     "directory_refresh_minutes": "COACHPLAN_DIRECTORY_REFRESH_MINUTES",
     "google_key_file": "COACHPLAN_GOOGLE_KEY_FILE",
@@ -67,6 +70,7 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 DEVELOPMENT_SECRET_KEY = "coachplan-development-only-secret-key-do-not-use"
 """Signs sessions in the embedded setup; production (OIDC) refuses to start with it."""
 MIN_SECRET_LENGTH = 32
+MIN_DISCLOSURE_LENGTH = 20
 DEFAULT_WEB_PORT = 8000
 DEFAULT_WEB_URL = f"http://localhost:{DEFAULT_WEB_PORT}"
 
@@ -116,6 +120,19 @@ def _readable_holidays(source: str | None) -> str | None:
     if source is not None:
         CompanyHolidays.parse(source)
     return source
+
+
+def _readable_disclosure(path: Path | None) -> Path | None:
+    """Read once here, so that a missing or unreadable wording stops the start."""
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"cannot read {path} as UTF-8 text ({error})") from None
+    if len(text.strip()) < MIN_DISCLOSURE_LENGTH:
+        raise ValueError(f"{path} must hold the disclosure's wording, not {len(text)} characters")
+    return path
 
 
 class SettingsError(ValueError):
@@ -175,6 +192,13 @@ class Settings(BaseModel):
     oidc_allowed_domain: str | None = None
     """Only emails of this domain may sign in (for example example.com)."""
     session_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 12
+    consent_disclosure_file: Annotated[Path | None, AfterValidator(_readable_disclosure)] = None
+    """What people agree to before their first electronic signature (plain text); the built-in
+    wording (an acknowledgement of the plan, not a contract) if unset."""
+    consent_disclosure_version: Annotated[str, StringConstraints(max_length=40)] = (
+        DEFAULT_DISCLOSURE_VERSION
+    )
+    """Names the wording; a new wording needs a new version, and everyone consents again."""
     holidays: Annotated[str | None, AfterValidator(_readable_holidays)] = None
     """Company holidays, on which pages warn about a check-in: comma-separated ISO dates
     (2026-12-24,2026-12-25), or the path of an .ics file whose all-day events are the holidays
@@ -227,6 +251,13 @@ class Settings(BaseModel):
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return self
+
+    def disclosure(self) -> Disclosure:
+        """The consent disclosure in force; each call reads the file again: keep the result."""
+        if self.consent_disclosure_file is None:
+            return Disclosure(version=self.consent_disclosure_version)
+        text = self.consent_disclosure_file.read_text(encoding="utf-8")
+        return Disclosure(version=self.consent_disclosure_version, text=text)
 
     def company_holidays(self) -> CompanyHolidays:
         """The holidays themselves. Each call reads the .ics file again: keep the result."""

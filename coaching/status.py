@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
@@ -12,6 +13,8 @@ from coaching.actions import (
     ReviewOutcome,
     SupportDelivery,
 )
+from coaching.canonical import canonical_sha256
+from coaching.evidence import ConsentRecord, Identification, SigningContext
 from coaching.org import Parties
 from coaching.plan import ActivityStatus, PlanContent, Role, StrictModel, SupportKind
 
@@ -38,29 +41,59 @@ class Outcome(StrEnum):
     cancelled = "cancelled"
 
 
+class HashScheme(StrEnum):
+    rfc8785 = "rfc8785"
+    pydantic_json = "pydantic_json"
+    """Before RFC 8785: plans started then keep it, so their signatures still hold."""
+
+
 class PlanVersion(StrictModel):
     number: int
     content: PlanContent
     sha256: str
+    hashed_as: HashScheme = HashScheme.pydantic_json
     author: str
     summary: str
     created_at: datetime
 
 
 class Signature(StrictModel):
+    """Who agreed to exactly what, when, and how they were identified.
+
+    The fields after `signed_at` came with signature evidence; signatures from before it
+    have their defaults.
+    """
+
     role: Role
     email: str
     name: str
     intent: str
     version: int
-    sha256: str
+    sha256: str = Field(description="The signed version's content hash (RFC 8785).")
     signed_at: datetime
+    id: str = ""
+    plan_id: str = ""
+    person_id: str = ""
+    document_sha256: str | None = Field(
+        default=None, description="SHA-256 of the signing copy the signer read."
+    )
+    identified_by: Identification | None = None
+    consent_id: str | None = None
+    context: SigningContext | None = None
     voided_at: datetime | None = None
     voided_because: str = ""
 
     @property
     def valid(self) -> bool:
         return self.voided_at is None
+
+    def evidence(self) -> dict[str, Any]:
+        """The signature as it was given: voiding it later does not change its evidence."""
+        return self.model_dump(mode="json", exclude={"voided_at", "voided_because"})
+
+    @property
+    def evidence_sha256(self) -> str:
+        return canonical_sha256(self.evidence())
 
 
 class CheckInStatus(StrEnum):
@@ -157,6 +190,9 @@ class PlanEvent(StrictModel):
     kind: str
     detail: str = ""
     version: int = Field(description="The plan version current when it happened.")
+    evidence_sha256: str | None = Field(
+        default=None, description="The hash of the signature or consent record it is about."
+    )
 
 
 class PlanStatus(StrictModel):
@@ -173,6 +209,7 @@ class PlanStatus(StrictModel):
     versions: list[PlanVersion]
     ready: list[Role] = Field(description="Who marked the current version ready to sign.")
     signatures: list[Signature]
+    consents: list[ConsentRecord] = Field(default_factory=list)
     check_ins: list[CheckIn]
     review_due_at: datetime | None
     review: Review | None

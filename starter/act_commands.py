@@ -12,6 +12,7 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
+from activities.documents import signing_copy
 from coaching.actions import (
     SIGNING_INTENT,
     Action,
@@ -30,11 +31,12 @@ from coaching.actions import (
     RequestChanges,
     ReviewOutcome,
     RevisePlan,
-    SignPlan,
+    SignRequest,
     SkipCheckIn,
     SubmitReview,
     SupportDelivery,
 )
+from coaching.evidence import CLI_DEVELOPMENT
 from coaching.plan import ActivityStatus, Role
 from coaching.status import Phase, PlanStatus
 from coaching.validation import explain
@@ -87,7 +89,11 @@ def perform(
     async def work(plans: PlanClient) -> SomeAction:
         chosen = action if isinstance(action, Action) else await action(plans, ctx.obj)
         try:
-            result = await plans.act(ctx.obj, update, chosen)
+            result = await (
+                plans.sign(ctx.obj, chosen, CLI_DEVELOPMENT)
+                if isinstance(chosen, SignRequest)
+                else plans.act(ctx.obj, update, chosen)
+            )
         except ActionRefused:
             await plans.status(ctx.obj, chosen.actor)
             raise
@@ -187,38 +193,61 @@ def ready(ctx: typer.Context, as_: As) -> None:
 def sign(
     ctx: typer.Context,
     as_: As,
-    yes: Annotated[bool, typer.Option("--yes", help="Adopt the statement without asking.")] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            help="Adopt the statement, and agree to sign electronically if asked, without asking.",
+        ),
+    ] = False,
 ) -> None:
-    """Manager or team member: sign the current version, bound to its SHA-256.
+    """Manager or team member: sign the current version, bound to its SHA-256 and to the
+    SHA-256 of its signing copy (the document as put up for signature).
 
-    Without --yes you are shown the version, its SHA-256 and the statement you adopt, and
-    asked first: only when the plan is waiting for your signature, so a refusal comes alone.
-    Once signed, the hash and the statement are printed as your receipt.
+    Before your first electronic signature you are shown the disclosure on signing
+    electronically and asked to agree; that consent is recorded once. Without --yes you are
+    shown the version, both hashes and the statement you adopt, and asked first: only when the
+    plan is waiting for your signature, so a refusal comes alone. The signature records that
+    you were identified by this command's --as, a development tool that identifies nobody.
+
+    Example: coachplan act 3f9c0a1b2c4d sign --as dana@example.com --yes
     """
 
-    async def make(plans: PlanClient, plan: str) -> SignPlan:
+    async def make(plans: PlanClient, plan: str) -> SignRequest:
         current = await plans.status(plan, as_)
+        copy = signing_copy(current.plan_id, current.versions[-1], current.parties)
+        disclosure = await plans.disclosure_needed(current, as_)
         if not yes and _owes_signature(current, as_):
+            if disclosure is not None:
+                console.print(disclosure.text, markup=False)
+                _confirm("Do you agree to sign electronically?", "no consent given")
             console.print(
-                f"You are signing version {current.version} (SHA-256 {current.sha256}).\n"
+                f"You are signing version {current.version} (SHA-256 {current.sha256}; "
+                f"signing copy SHA-256 {copy.sha256}).\n"
                 f"Statement: {SIGNING_INTENT}"
             )
-            try:
-                agreed = typer.confirm("Sign?")
-            except typer.Abort:
-                fail("not signed: nobody answered; add --yes to sign without the question")
-            if not agreed:
-                fail("not signed")
+            _confirm("Sign?", "not signed")
         return build(
-            SignPlan,
+            SignRequest,
             actor=as_,
             version=current.version,
             sha256=current.sha256,
             intent=SIGNING_INTENT,
+            document_sha256=copy.sha256,
+            consent_to_sign_electronically=disclosure is not None,
         )
 
     signed = perform(ctx, Plan.sign, make)
     console.print(f"You signed SHA-256 {signed.sha256}.\nStatement: {signed.intent}")
+
+
+def _confirm(question: str, otherwise: str) -> None:
+    try:
+        agreed = typer.confirm(question)
+    except typer.Abort:
+        fail(f"{otherwise}: nobody answered; add --yes to sign without the question")
+    if not agreed:
+        fail(otherwise)
 
 
 def _owes_signature(status: PlanStatus, email: str) -> bool:

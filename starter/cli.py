@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from coaching.key_ring import KeyRingError
 from coaching.payload_codec import PayloadKeyError
 from coaching.status import Outcome, Phase, PlanStatus
+from coaching.verification import VerificationReport
 from starter.act_commands import act_app
 from starter.command_line import (
     MAX_LIMIT,
@@ -39,7 +40,7 @@ from starter.display import (
     show_summary,
 )
 from starter.hr_desk import HrDesk, HrFilters
-from starter.hr_display import show_history, show_hr_plans, show_overdue
+from starter.hr_display import show_history, show_hr_plans, show_overdue, show_verification
 from starter.key_commands import keys_app
 from starter.plan_client import (
     DatabaseUnavailable,
@@ -177,6 +178,34 @@ def list_plans(
         return
     person = desk.person(as_)
     show_plan_list(found, person.id, person.hr, desk.name_of, console, zone_of(as_))
+
+
+@app.command()
+def verify(
+    plan: Annotated[str, typer.Argument(help="The plan id.")], as_: As, json_: Json = False
+) -> None:
+    """Check a plan's record offline, from HR's store alone: every version's content against
+    its SHA-256 (RFC 8785), every signature's evidence (the signing copy it was given on, its
+    consent, its line in the audit log) and the hash chain of the audit log.
+
+    Prints each check with OK or exactly what is wrong (which version, signature, consent
+    or audit row). Exits 0 when everything holds, 1 when something does not. For HR and
+    the plan's parties. Example: `coachplan verify 421a983edc83 --as grace.liu@example.com`
+    """
+    desk = hr_desk()
+    with explained():
+        report = desk.verification(as_, plan)
+    answer_verification(report, json_)
+
+
+def answer_verification(report: VerificationReport, json_: bool) -> NoReturn:
+    """Every verification answers alike, whatever it checked: the report, then exit 0 if
+    everything holds and 1 if not."""
+    if json_:
+        print(report.model_dump_json(indent=2))
+    else:
+        show_verification(report, console)
+    raise typer.Exit(0 if report.holds else 1)
 
 
 @app.command()

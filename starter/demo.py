@@ -18,6 +18,7 @@ from rich.markup import escape
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
+from activities.documents import signing_copy
 from coaching.actions import (
     SIGNING_INTENT,
     Action,
@@ -31,12 +32,13 @@ from coaching.actions import (
     RecordCheckIn,
     RequestChanges,
     RevisePlan,
-    SignPlan,
+    SignRequest,
     SubmitReview,
     SupportDelivery,
     workflow_id_for,
 )
 from coaching.converter import plan_data_converter
+from coaching.evidence import CLI_DEVELOPMENT
 from coaching.form import PlanForm
 from coaching.key_ring import key_ring_on_first_use
 from coaching.plan import ActivityStatus
@@ -149,17 +151,21 @@ class DemoStory:
         )
 
         status = await self.wait_for(Phase.signing)
+        copy = signing_copy(status.plan_id, status.versions[-1], status.parties)
         for person in (boss, member):
-            await self.act(
+            request = SignRequest(
+                actor=person.email,
+                version=status.version,
+                sha256=status.sha256,
+                intent=SIGNING_INTENT,
+                document_sha256=copy.sha256,
+                consent_to_sign_electronically=True,
+            )
+            await self.plans.sign(self.plan_id, request, CLI_DEVELOPMENT)
+            await self.step(
                 person.name,
-                f"signs version {status.version} (SHA-256 {status.sha256[:12]}…)",
-                Plan.sign,
-                SignPlan(
-                    actor=person.email,
-                    version=status.version,
-                    sha256=status.sha256,
-                    intent=SIGNING_INTENT,
-                ),
+                f"agrees to sign electronically and signs version {status.version} "
+                f"(SHA-256 {status.sha256[:12]}…)",
             )
 
         status = await self.wait_for(Phase.active)

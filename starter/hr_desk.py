@@ -2,7 +2,7 @@
 
 Shared by the CLI and (later) the web app, so the access rule and its wording live once.
 HR sees every plan; a manager sees the plans they run and those of their reports' reports;
-nobody else sees HR's records.
+nobody else sees HR's records. A plan's verification report is for HR and its parties.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from coaching.org import DirectoryEntry, DirectoryError, DirectorySource, OrgDirectory
 from coaching.plan import Role
 from coaching.settings import Settings
+from coaching.verification import VerificationReport
 from starter.plan_client import (
     DatabaseUnavailable,
     NotAllowed,
@@ -37,6 +38,7 @@ from store.hr_queries import (
     PlanPage,
     Scope,
 )
+from store.plan_verification import verify_plan
 from store.schema import SchemaOutdated, require_current_schema
 
 Answer = TypeVar("Answer")
@@ -134,6 +136,18 @@ class HrDesk:
         if found is None:
             raise PlanNotFound(plan_id)
         return found
+
+    def verification(self, viewer: str, plan_id: str) -> VerificationReport:
+        """`coachplan verify`: for HR and the plan's parties; anyone else hears that there
+        is no such plan, as for one that does not exist."""
+        person = self.person(viewer)
+        listing = self._read(lambda: self.queries.listing(plan_id))
+        if listing is None or not (person.hr or listing.has_party(person.id)):
+            raise PlanNotFound(plan_id)
+        report = self._read(lambda: verify_plan(self.engine, plan_id))
+        if report is None:
+            raise PlanNotFound(plan_id)
+        return report
 
     def name_of(self, person_id: str) -> str:
         try:

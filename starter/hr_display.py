@@ -1,6 +1,8 @@
-"""HR's records in a terminal: lists sorted by deadline, the overdue board, one plan's record.
+"""HR's records in a terminal: lists sorted by deadline, the overdue board, one plan's record,
+and a plan's verification.
 
-Times are in the reader's zone, named, as everywhere in the CLI.
+Times are in the reader's zone, named, as everywhere in the CLI (a verification report's are
+in UTC, named, the same for every reader).
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from datetime import tzinfo
 
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from coaching.status import PlanStatus
+from coaching.verification import Verdict, VerificationReport
 from starter.display import PLAN_ID_COLUMN, NameOf, deadline, role_name, titled_table, when
 from store.hr_queries import OverdueGroup, PlanHistory, PlanPage
 
@@ -151,3 +155,31 @@ def show_history(
 def _counted(page: PlanPage) -> str:
     shown = len(page.plans)
     return f"{shown}" if shown == page.total else f"first {shown} of {page.total}; see --limit"
+
+
+VERDICTS = {
+    Verdict.ok: "[green]OK[/]",
+    Verdict.bad: "[red]PROBLEM[/]",
+    Verdict.unchecked: "[yellow]UNCHECKED[/]",
+}
+
+
+def show_verification(report: VerificationReport, console: Console) -> None:
+    """Each check on its own line, then the verdict: a problem names what it is about."""
+    console.print(f"[bold]Plan {report.plan_id}[/]: HR's records, checked offline")
+    checks = Table.grid(padding=(0, 1))
+    checks.add_column(no_wrap=True)
+    checks.add_column()
+    for finding in report.findings:
+        checks.add_row(
+            VERDICTS[finding.verdict], f"{escape(finding.subject)}: {escape(finding.says)}"
+        )
+    console.print(checks, highlight=False)
+    problems = len(report.problems)
+    if problems:
+        console.print(
+            f"[red bold]{problems} problem{'s' if problems > 1 else ''}[/]: the record was "
+            "changed after it was written, or is incomplete."
+        )
+    else:
+        console.print("[green bold]Everything holds.[/]")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import uuid
 from collections.abc import Awaitable, Callable, Collection
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -27,14 +28,24 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from coaching.actions import Action, StartPlan, plan_id_for, workflow_id_for
+from activities.documents import signing_copy
+from coaching.actions import (
+    Action,
+    SignPlan,
+    SignRequest,
+    StartPlan,
+    plan_id_for,
+    workflow_id_for,
+)
 from coaching.connection import connect, describe_execution
+from coaching.evidence import ConsentRecord, Disclosure, Identification, SigningContext
 from coaching.form import PlanForm
 from coaching.org import DirectoryError, DirectorySource, OrgDirectory
 from coaching.plan import Role
 from coaching.records import Refusal
 from coaching.settings import Settings
 from coaching.status import ActionResult, PlanStatus, PlanSummary, RefusalKind, ReviewForm
+from store.consents import ConsentRecords
 from store.database import create_store_engine, describe
 from store.hr_queries import HrQueries
 from workflows.coaching_plan import CoachingPlanWorkflow
@@ -108,6 +119,7 @@ class PlanClient:
         self._settings = settings
         self._directory = directory
         self._records = records
+        self._consents = ConsentRecords(records.engine)
 
     @property
     def directory(self) -> OrgDirectory:
@@ -267,6 +279,78 @@ class PlanClient:
         )
         with contextlib.suppress(RPCError):
             await handle.signal(CoachingPlanWorkflow.note_refusal, refusal)
+
+    async def sign(
+        self,
+        plan_id: str,
+        request: SignRequest,
+        through: Identification,
+        context: SigningContext | None = None,
+    ) -> ActionResult:
+        """Signs with the evidence the signer's client cannot vouch for itself: how they were
+        identified, where from, and their consent (asked once, before their first signature)."""
+        status = await self.status(plan_id, request.actor)
+        copy = signing_copy(status.plan_id, status.versions[-1], status.parties)
+        if request.version == status.version and request.document_sha256 != copy.sha256:
+            raise ActionRefused(
+                RefusalKind.BadData,
+                f"document_sha256: version {status.version}'s signing copy has SHA-256 "
+                f"{copy.sha256[:12]}..., not {request.document_sha256[:12]}...: read it again",
+            )
+        consent = await self._consent(status, request, through, context)
+        fields = request.model_dump(exclude={"consent_to_sign_electronically"})
+        action = SignPlan(**fields, identified_by=through, consent=consent, context=context)
+        return await self.act(plan_id, CoachingPlanWorkflow.sign, action)
+
+    async def _consent(
+        self,
+        status: PlanStatus,
+        request: SignRequest,
+        through: Identification,
+        context: SigningContext | None,
+    ) -> ConsentRecord:
+        disclosure = self._settings.disclosure()
+        given = await self._consent_given(status, request.actor, disclosure)
+        if given is not None:
+            return given
+        if not request.consent_to_sign_electronically:
+            raise ActionRefused(
+                RefusalKind.BadData,
+                "consent_to_sign_electronically: required before your first electronic "
+                f"signature; read the disclosure (version {disclosure.version}) and agree to it",
+            )
+        person = self.directory.by_email(request.actor)
+        return ConsentRecord.given(
+            consent_id=f"consent-{uuid.uuid4().hex}",
+            person_id=person.id,
+            email=person.email,
+            name=person.name,
+            disclosure=disclosure,
+            at=datetime.now(UTC),
+            through=through,
+            context=context,
+        )
+
+    async def disclosure_needed(self, status: PlanStatus, email: str) -> Disclosure | None:
+        """The disclosure to show a signer who has not consented to it yet."""
+        disclosure = self._settings.disclosure()
+        given = await self._consent_given(status, email, disclosure)
+        return None if given is not None else disclosure
+
+    async def _consent_given(
+        self, status: PlanStatus, email: str, disclosure: Disclosure
+    ) -> ConsentRecord | None:
+        """This plan's record of the consent first (HR's store may lag a moment), then any
+        earlier plan's."""
+        in_plan = (c for c in status.consents if c.email == email and c.covers(disclosure))
+        found = next(in_plan, None)
+        if found is not None:
+            return found
+        person = self.directory.by_email(email)
+        given: ConsentRecord | None = await self._read_records(
+            partial(self._consents.given, person.id, disclosure)
+        )
+        return given
 
     def roles_of(self, status: PlanStatus, viewer: str) -> set[Role]:
         """The viewer's roles on this plan; none means they may not see it at all."""

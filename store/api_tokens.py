@@ -139,5 +139,11 @@ class ApiTokens:
             return found.person_id if used.rowcount == 1 else None
 
 
+def token_id(token: str) -> str | None:
+    """The public id in a token (what its owner sees on /me), never its secret."""
+    match = TOKEN.fullmatch(token)
+    return None if match is None else match["id"]
+
+
 def _sha256(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()

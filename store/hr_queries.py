@@ -98,6 +98,13 @@ class PlanListing(StrictModel):
     calendar: str | None = None
     overdue: bool
 
+    def has_party(self, person_id: str) -> bool:
+        """Whether the person is the plan's manager, skip-level, or its team member once
+        brought in (as `_party` asks the database)."""
+        return person_id in (self.manager_id, self.skip_level_id) or (
+            person_id == self.team_member_id and self.team_member_included
+        )
+
 
 class PlanPage(StrictModel):
     plans: list[PlanListing]

@@ -122,9 +122,15 @@ class VersionRow(Base):
     plan_id: Mapped[str] = plan_key()
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     sha256: Mapped[str] = mapped_column(String(64))
+    hashed_as: Mapped[str | None] = mapped_column(String(20))
     author: Mapped[str]
     summary: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    content: Mapped[str | None] = mapped_column(Text)
+    """The version's content as RFC 8785 canonical JSON: its hash can be recomputed from it."""
+    signing_copy: Mapped[str | None] = mapped_column(Text)
+    """The document as put up for signature, for the versions that were signed."""
+    signing_copy_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class SignatureRow(Base):
@@ -141,6 +147,39 @@ class SignatureRow(Base):
     signed_at: Mapped[datetime]
     voided_at: Mapped[datetime | None]
     voided_because: Mapped[str] = mapped_column(Text, default="")
+    signature_id: Mapped[str | None] = mapped_column(String(80))
+    person_id: Mapped[str | None] = mapped_column(PERSON_ID)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    identified_by: Mapped[str | None] = mapped_column(String(30))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    issuer: Mapped[str | None] = mapped_column(String(500))
+    consent_id: Mapped[str | None] = mapped_column(String(80))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    session_id: Mapped[str | None] = mapped_column(String(100))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    """The signature as given, RFC 8785 canonical JSON; its hash is in the audit chain."""
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class ConsentRow(Base):
+    """A person's consent to sign electronically; kept once, relied on by later plans too."""
+
+    __tablename__ = "consents"
+
+    consent_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    person_id: Mapped[str] = mapped_column(PERSON_ID, index=True)
+    plan_id: Mapped[str] = mapped_column(PLAN_ID)
+    """The plan it was given in."""
+    email: Mapped[str]
+    name: Mapped[str]
+    disclosure_version: Mapped[str] = mapped_column(String(40))
+    disclosure_sha256: Mapped[str] = mapped_column(String(64))
+    disclosure_text: Mapped[str] = mapped_column(Text)
+    given_at: Mapped[datetime]
+    given_through: Mapped[str] = mapped_column(String(30))
+    evidence: Mapped[str] = mapped_column(Text)
+    evidence_sha256: Mapped[str] = mapped_column(String(64))
 
 
 class CheckInRow(Base):
@@ -183,6 +222,39 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int]
     refused: Mapped[bool] = mapped_column(default=False)
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    """The hash of the signature or consent record the line is about."""
+    prev_sha256: Mapped[str | None] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    """Chains the plan's rows: the hash of this row's fields and `prev_sha256`, so a row
+    deleted, edited or moved breaks the chain where it was."""
+
+
+class CertificateRow(Base):
+    """A sealed certificate of completion; a re-signed or closed plan adds one, never replaces."""
+
+    __tablename__ = "certificates"
+
+    plan_id: Mapped[str] = plan_key()
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class PlanLookRow(Base):
+    """Who opened a plan, when and through what (page, api, cli, hr_dashboard, codec)."""
+
+    __tablename__ = "plan_looks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[str | None] = mapped_column(PLAN_ID, index=True)
+    """None for a codec decode whose plan the payload does not name."""
+    person_id: Mapped[str] = mapped_column(PERSON_ID, index=True)
+    at: Mapped[datetime]
+    through: Mapped[str] = mapped_column(String(20))
 
 
 class ApiTokenRow(Base):

@@ -3,23 +3,35 @@
 A record is applied only if its revision is newer than the stored one, so a retried or
 replayed activity never moves a plan backwards; audit lines are inserted by key and never
 twice. Both hold on SQLite and PostgreSQL through their `INSERT ... ON CONFLICT`.
+
+What proves a signature is written once and never rewritten by a later record: a version's
+content and signing copy, a signature's evidence, a consent. Each audit line is chained to
+the plan's line before it (`store.audit_chain`), under a lock on the plan's row, so that
+overlapping saves of one plan never fork the chain.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, or_
+from pydantic import ValidationError
+from sqlalchemy import Engine, delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from coaching.records import PlanRecord
+from coaching.canonical import canonical_json
+from coaching.plan import PlanContent
+from coaching.records import PlanRecord, VersionRecord
+from coaching.status import PlanVersion, Signature
+from store.audit_chain import audit_row_sha256
 from store.models import (
     AuditRow,
     Base,
     CheckInRow,
+    ConsentRow,
     ObligationRow,
     PlanRow,
     ReviewRow,
@@ -27,23 +39,55 @@ from store.models import (
     VersionRow,
 )
 
+SIGNATURE_CHANGES = ("voided_at", "voided_because")
+"""All a later record may change in a stored signature: the rest is what was signed."""
+
 
 class PlanRecords:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def save(self, record: PlanRecord) -> bool:
-        """True if the record was newer and is now the plan's state; audit lines are kept anyway.
+    def save(self, record: PlanRecord, signing_copies: Mapping[int, str] | None = None) -> bool:
+        """True if the record was newer and is now the plan's state; versions, consents and
+        audit lines are kept anyway. `signing_copies` are the HTML of signed versions' signing
+        copies by version number (see `awaiting_signing_copy`).
 
         Whether it is newer is decided by the database, in the plan row's upsert, so an
         attempt that overlaps its own retry can never write an older state over a newer one.
         """
         with Session(self.engine) as session, session.begin():
             newer = self._save_plan_row(session, record)
+            self._lock_plan(session, record.plan_id)
+            self._save_versions(session, record, signing_copies or {})
             if newer:
                 self._save_children(session, record)
+            self._save_consents(session, record)
             self._append_audit(session, record)
         return newer
+
+    def awaiting_signing_copy(self, record: PlanRecord) -> list[PlanVersion]:
+        """The versions signed with a document hash whose signing copy is not stored yet,
+        with their content (the record's, or an earlier record's), for the caller to render.
+        A version whose content is in neither is left for a later record."""
+        signed = {s.version for s in record.signatures if s.document_sha256}
+        if not signed:
+            return []
+        query = select(VersionRow.number, VersionRow.content, VersionRow.signing_copy).where(
+            VersionRow.plan_id == record.plan_id, VersionRow.number.in_(signed)
+        )
+        with self.engine.connect() as connection:
+            stored = {row.number: row for row in connection.execute(query)}
+        awaiting = []
+        for version in record.versions:
+            row = stored.get(version.number)
+            if version.number not in signed or (row is not None and row.signing_copy):
+                continue
+            content = version.content or _stored_content(version, row.content if row else None)
+            if content is not None:
+                awaiting.append(
+                    PlanVersion.model_validate(version.model_dump() | {"content": content})
+                )
+        return awaiting
 
     @staticmethod
     def _save_plan_row(session: Session, record: PlanRecord) -> bool:
@@ -88,6 +132,23 @@ class PlanRecords:
         written = session.connection().execute(upsert.returning(PlanRow.revision), row)
         return written.first() is not None
 
+    @staticmethod
+    def _lock_plan(session: Session, plan_id: str) -> None:
+        """Saves of one plan take turns from here on (PostgreSQL; SQLite's writer holds the
+        whole database since the upsert), so each reads the audit chain's head as it is."""
+        session.execute(select(PlanRow.plan_id).where(PlanRow.plan_id == plan_id).with_for_update())
+
+    def _save_versions(
+        self, session: Session, record: PlanRecord, signing_copies: Mapping[int, str]
+    ) -> None:
+        """A version never changes: a record without its content (or signing copy) leaves
+        the stored one as it is, and one with it fills only what is missing."""
+        rows = [
+            _version_row(record.plan_id, version, signing_copies.get(version.number))
+            for version in record.versions
+        ]
+        self._upsert(session, VersionRow, rows, fixed=rows[0].keys() if rows else ())
+
     def _save_children(self, session: Session, record: PlanRecord) -> None:
         plan_id = record.plan_id
         parties = record.parties
@@ -108,25 +169,16 @@ class PlanRecords:
         ]
         if obligations:
             session.execute(insert(ObligationRow), obligations)
-        self._upsert(
-            session,
-            VersionRow,
-            [{"plan_id": plan_id, **v.model_dump()} for v in record.versions],
-        )
+        signatures = [
+            _signature_row(plan_id, seq, s) for seq, s in enumerate(record.signatures, start=1)
+        ]
         self._upsert(
             session,
             SignatureRow,
-            [
-                {
-                    "plan_id": plan_id,
-                    "seq": seq,
-                    **s.model_dump(
-                        include={"role", "email", "name", "intent", "version", "sha256"}
-                        | {"signed_at", "voided_at", "voided_because"}
-                    ),
-                }
-                for seq, s in enumerate(record.signatures, start=1)
-            ],
+            signatures,
+            fixed=[name for name in signatures[0] if name not in SIGNATURE_CHANGES]
+            if signatures
+            else (),
         )
         self._upsert(
             session,
@@ -164,28 +216,141 @@ class PlanRecords:
                 ],
             )
 
-    def _append_audit(self, session: Session, record: PlanRecord) -> None:
-        rows = [{"plan_id": record.plan_id, **entry.model_dump()} for entry in record.audit]
+    @staticmethod
+    def _save_consents(session: Session, record: PlanRecord) -> None:
+        """Kept as first recorded, with the plan it was given in; later plans rely on it."""
+        rows = [
+            {
+                **consent.model_dump(
+                    include={"person_id", "email", "name", "disclosure_version"}
+                    | {"disclosure_sha256", "disclosure_text", "given_at"}
+                ),
+                "consent_id": consent.id,
+                "plan_id": record.plan_id,
+                "given_through": consent.given_through.method.value,
+                "evidence": canonical_json(consent).decode(),
+                "evidence_sha256": consent.evidence_sha256,
+            }
+            for consent in record.consents
+        ]
         if rows:
             session.execute(
-                _insert(session, AuditRow).on_conflict_do_nothing(
-                    index_elements=["plan_id", "key"]
-                ),
+                _insert(session, ConsentRow).on_conflict_do_nothing(index_elements=["consent_id"]),
                 rows,
             )
 
     @staticmethod
-    def _upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
-        """Inserts rows, or updates the ones whose primary key is already there.
+    def _append_audit(session: Session, record: PlanRecord) -> None:
+        """The lines not stored yet, in the record's order, each chained to the one before.
+
+        Runs under the plan's lock, so the keys present and the chain's head are read as
+        they are; a row from before the chain (no hash) starts it afresh.
+        """
+        plan_id = record.plan_id
+        present = set(
+            session.scalars(
+                select(AuditRow.key).where(
+                    AuditRow.plan_id == plan_id, AuditRow.key.in_([e.key for e in record.audit])
+                )
+            )
+        )
+        head = session.scalar(
+            select(AuditRow.sha256)
+            .where(AuditRow.plan_id == plan_id)
+            .order_by(AuditRow.id.desc())
+            .limit(1)
+        )
+        rows = []
+        for entry in record.audit:
+            if entry.key in present:
+                continue
+            present.add(entry.key)
+            row = {"plan_id": plan_id, **entry.model_dump(), "prev_sha256": head}
+            row["sha256"] = head = audit_row_sha256(row)
+            rows.append(row)
+        if rows:
+            session.execute(insert(AuditRow), rows)
+
+    @staticmethod
+    def _upsert(
+        session: Session,
+        model: type[Base],
+        rows: Sequence[dict[str, Any]],
+        fixed: Collection[str] = (),
+    ) -> None:
+        """Inserts rows, or updates the ones whose primary key is already there; a `fixed`
+        column is only filled where it is empty, never replaced.
 
         The rows go as parameters, not into the statement, so SQLAlchemy compiles it once.
         """
         if not rows:
             return
-        keys = [column.name for column in model.__table__.primary_key]
+        table = model.__table__
+        keys = [column.name for column in table.primary_key]
         statement = _insert(session, model)
-        updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+        updates = {
+            name: func.coalesce(table.c[name], statement.excluded[name])
+            if name in fixed
+            else statement.excluded[name]
+            for name in rows[0]
+            if name not in keys
+        }
         session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates), rows)
+
+
+def _version_row(plan_id: str, version: VersionRecord, signing_copy: str | None) -> dict[str, Any]:
+    """The content as RFC 8785 canonical JSON, so that its hash can be recomputed from it."""
+    return {
+        "plan_id": plan_id,
+        **version.model_dump(exclude={"content", "hashed_as"}),
+        "hashed_as": version.hashed_as.value,
+        "content": canonical_json(version.content).decode() if version.content else None,
+        "signing_copy": signing_copy,
+        "signing_copy_sha256": hashlib.sha256(signing_copy.encode()).hexdigest()
+        if signing_copy is not None
+        else None,
+    }
+
+
+def _stored_content(version: VersionRecord, stored: str | None) -> PlanContent | None:
+    """Stored content that still matches the version's hash; anything else is left for
+    `coachplan verify` to name, never rendered as what was signed."""
+    if stored is None:
+        return None
+    try:
+        content = PlanContent.model_validate_json(stored)
+    except ValidationError:
+        return None
+    hashes = (content.content_hash(), content.pydantic_json_hash())
+    return content if version.sha256 in hashes else None
+
+
+def _signature_row(plan_id: str, seq: int, signature: Signature) -> dict[str, Any]:
+    """A signature given before signature evidence (no identification) has no evidence to
+    store: its "signed" audit line carries none either."""
+    identified = signature.identified_by
+    context = signature.context
+    has_evidence = identified is not None
+    return {
+        "plan_id": plan_id,
+        "seq": seq,
+        **signature.model_dump(
+            include={"role", "email", "name", "intent", "version", "sha256", "signed_at"}
+            | set(SIGNATURE_CHANGES)
+        ),
+        "signature_id": signature.id or None,
+        "person_id": signature.person_id or None,
+        "document_sha256": signature.document_sha256,
+        "identified_by": identified.method.value if identified else None,
+        "subject": identified.subject if identified else None,
+        "issuer": identified.issuer if identified else None,
+        "consent_id": signature.consent_id,
+        "ip": context.ip if context else None,
+        "user_agent": context.user_agent if context else None,
+        "session_id": context.session_id if context else None,
+        "evidence": canonical_json(signature.evidence()).decode() if has_evidence else None,
+        "evidence_sha256": signature.evidence_sha256 if has_evidence else None,
+    }
 
 
 def _insert(session: Session, model: type[Base]) -> Any:

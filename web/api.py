@@ -29,14 +29,16 @@ from collections.abc import Callable, Coroutine
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from sqlalchemy.exc import OperationalError
 
+from coaching.actions import SignRequest
 from coaching.form import PlanForm
 from coaching.plan import Role
 from coaching.status import ActionResult, Outcome, Phase, PlanStatus, ReviewForm
+from coaching.verification import VerificationReport
 from starter.hr_desk import HrFilters
 from starter.plan_client import DatabaseUnavailable, NotAllowed, PlanError, PlanNotFound
 from store.api_tokens import NAME_LENGTH, CreatedToken, TokenInfo
@@ -44,7 +46,7 @@ from store.hr_queries import MyPlans, OverdueGroup, PlanHistory, PlanPage
 from web.context import WebContext
 from web.csrf import csrf_protected
 from web.errors import ErrorAnswer
-from web.identity import ApiViewer, Context, SignedInVia, Viewer
+from web.identity import ApiViewer, Context, SignedInVia, Viewer, signing_context
 from web.pages.plan import ACTIONS, PlanAction
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -191,6 +193,18 @@ async def review_form(plan_id: PlanId, viewer: ApiViewer, context: Context) -> R
     return await context.plans.review_form(plan_id, viewer.email)
 
 
+@router.get(
+    "/plans/{plan_id}/verification",
+    response_model=VerificationReport,
+    summary="A plan's record, verified",
+)
+def plan_verification(plan_id: PlanId, viewer: ApiViewer, context: Context) -> VerificationReport:
+    """What `coachplan verify` reports, checked now from HR's store: each version's content
+    against its SHA-256, each signature's evidence and consent, the audit log's hash chain.
+    For the plan's parties and HR; `holds` is false when anything is wrong."""
+    return context.desk.verification(viewer.email, plan_id)
+
+
 # ---------------------------------------------------------------------------------------
 # Actions: one operation per entry of the plan page's ACTIONS, each with its own body
 
@@ -222,11 +236,14 @@ def _action_endpoint(
     name: str, action: PlanAction
 ) -> Callable[..., Coroutine[Any, Any, ActionResult]]:
     async def endpoint(
-        plan_id: PlanId, body: BaseModel, viewer: ApiViewer, context: Context
+        request: Request, plan_id: PlanId, body: BaseModel, viewer: ApiViewer, context: Context
     ) -> ActionResult:
         # A plan the caller may not see is a 404 before anything else is looked at.
         await context.plans.status(plan_id, viewer.email)
         update = action.model.model_validate({**dict(body), "actor": viewer.email})
+        if isinstance(update, SignRequest):
+            evidence = signing_context(request, viewer)
+            return await context.plans.sign(plan_id, update, viewer.identification, evidence)
         return await context.plans.act(plan_id, action.update, update)
 
     endpoint.__annotations__["body"] = Annotated[ACTION_BODIES[name], Body()]

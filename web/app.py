@@ -26,7 +26,7 @@ from store.hr_queries import HrQueries
 from web import api, codec, oidc, sign_in
 from web.context import WebContext
 from web.errors import install_error_handlers
-from web.pages import hr, my_plans, new_plan, plan, profile
+from web.pages import hr, my_plans, new_plan, plan, profile, verification
 from web.security import SecurityHeaders
 from web.templating import build_templates
 
@@ -93,6 +93,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
         my_plans.router,
         new_plan.router,
         plan.router,
+        verification.router,
         hr.router,
         profile.router,
         api.router,

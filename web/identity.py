@@ -16,8 +16,10 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import OperationalError
 
+from coaching.evidence import Identification, IdentificationMethod, SigningContext
 from coaching.org import DirectoryEntry, DirectoryError
 from starter.plan_client import DatabaseUnavailable
+from store.api_tokens import token_id
 from web.context import WebContext, web_context
 
 SignedInVia = Literal["development", "oidc", "token"]
@@ -30,6 +32,9 @@ class Viewer:
     via: SignedInVia
     zone: ZoneInfo
     """Where the person works (or the company's zone): every time on their pages is in it."""
+    identification: Identification
+    """How they were identified, as a signature of theirs records it."""
+    session_id: str | None = None
 
     @property
     def email(self) -> str:
@@ -48,10 +53,26 @@ class NotSignedIn(Exception):
     """An API call without a valid session or token: 401."""
 
 
-def sign_in(request: Request, person: DirectoryEntry, via: SignedInVia) -> None:
-    """A fresh session, so nothing from before signing in (a fixated id, a CSRF token) lasts."""
+def sign_in(
+    request: Request,
+    person: DirectoryEntry,
+    via: SignedInVia,
+    subject: str | None = None,
+    issuer: str | None = None,
+) -> None:
+    """A fresh session, so nothing from before signing in (a fixated id, a CSRF token) lasts.
+    The OIDC subject and issuer are kept: a signature records who vouched for the person."""
     request.session.clear()
-    request.session.update({"email": person.email, "via": via, "csrf": secrets.token_urlsafe(32)})
+    request.session.update(
+        {
+            "email": person.email,
+            "via": via,
+            "csrf": secrets.token_urlsafe(32),
+            "sid": secrets.token_urlsafe(16),
+        }
+    )
+    if subject is not None and issuer is not None:
+        request.session.update({"sub": subject, "iss": issuer})
 
 
 def sign_out(request: Request) -> None:
@@ -71,7 +92,24 @@ def session_viewer(request: Request, context: WebContext) -> Viewer | None:
     except DirectoryError:
         request.session.clear()
         return None
-    return _viewer(context, person, via)
+    if via == "oidc":
+        identification = Identification(
+            method=IdentificationMethod.oidc,
+            subject=request.session.get("sub"),
+            issuer=request.session.get("iss"),
+        )
+    else:
+        identification = Identification(method=IdentificationMethod.development_sign_in)
+    return _viewer(context, person, via, identification, request.session.get("sid"))
+
+
+def signing_context(request: Request, viewer: Viewer) -> SigningContext:
+    """Where a signature came from, as the web server saw it."""
+    return SigningContext(
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent", "")[:500] or None,
+        session_id=viewer.session_id,
+    )
 
 
 def bearer_token(request: Request) -> str | None:
@@ -107,13 +145,30 @@ async def api_viewer(
     if person_id is None:
         raise NotSignedIn
     try:
-        return _viewer(context, context.directory.by_id(person_id), "token")
+        return _viewer(
+            context,
+            context.directory.by_id(person_id),
+            "token",
+            Identification(method=IdentificationMethod.api_token, subject=token_id(token)),
+        )
     except DirectoryError:
         raise NotSignedIn from None
 
 
-def _viewer(context: WebContext, person: DirectoryEntry, via: SignedInVia) -> Viewer:
-    return Viewer(person=person, via=via, zone=context.directory.public(person).zone)
+def _viewer(
+    context: WebContext,
+    person: DirectoryEntry,
+    via: SignedInVia,
+    identification: Identification,
+    session_id: str | None = None,
+) -> Viewer:
+    return Viewer(
+        person=person,
+        via=via,
+        zone=context.directory.public(person).zone,
+        identification=identification,
+        session_id=session_id,
+    )
 
 
 PageViewer = Annotated[Viewer, Depends(page_viewer)]

@@ -121,7 +121,7 @@ async def oidc_callback(request: Request, context: Context) -> Response:
     except (httpx.HTTPError, AuthlibBaseError, ValueError) as error:
         log.warning("OIDC sign-in could not finish: %s", type(error).__name__)
         return refused(request, UNREACHABLE, target)
-    sign_in(request, person, "oidc")
+    sign_in(request, person, "oidc", token["userinfo"]["sub"], context.settings.oidc_issuer)
     return RedirectResponse(target, status_code=303)
 
 

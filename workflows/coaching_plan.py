@@ -82,6 +82,9 @@ the side effects."""
 CHECK_INS_PATCH = "check-ins-as-deadlines-with-notes-invites"
 """Plans started before check-ins could move replay as they ran: only overdue notes owed,
 no invitation to add notes, and a series cancelled whole at an early end."""
+CANONICAL_HASH_PATCH = "rfc8785-content-hashes"
+"""Plans started before versions were hashed as RFC 8785 canonical JSON keep the hashes their
+signatures bound to."""
 
 
 def _judge(check: Callable[[ActionInput], None], action: ActionInput) -> None:
@@ -103,7 +106,10 @@ class CoachingPlanWorkflow:
         """Patches here, not in `run`: an Update delivered with the start runs before `run`."""
         self._check_ins_move = workflow.patched(CHECK_INS_PATCH)
         self._plan = PlanState(
-            start, clock=workflow.now, check_ins_are_deadlines=self._check_ins_move
+            start,
+            clock=workflow.now,
+            check_ins_are_deadlines=self._check_ins_move,
+            canonical_hashes=workflow.patched(CANONICAL_HASH_PATCH),
         )
         self._rules = PlanRules(self._plan)
         self._story = PhaseStory(self._plan, moves_in_updates=moves_in_updates)

@@ -23,7 +23,7 @@ class PlanKeepers:
         self._plan = plan
         self._revision = 0
         self._recorded_state: Hashable = None
-        self._audited = (0, 0)
+        self._audited = (0, 0, 0)
         """How many events and refusals a stored record already carries."""
         self._shown_to_operators: Hashable = None
         self._tasks = [

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from coaching.actions import (
-    SIGNING_INTENT,
     AddCheckInNote,
     ApproveAlignment,
     CancelPlan,
@@ -15,7 +14,6 @@ from coaching.actions import (
     MoveCheckIn,
     ProposeActivities,
     RecordCheckIn,
-    SignPlan,
     SkipCheckIn,
     StartPlan,
 )
@@ -27,6 +25,7 @@ from coaching.records import Refusal
 from coaching.schedule import plan_starts_at
 from coaching.status import CheckInStatus, Outcome, Phase, RefusalKind, Refused
 from tests.plan_examples import HR, MANAGER, MEMBER, PARTIES, SKIP, STRANGER, plan_content
+from tests.signatures import signature
 
 START = date(2026, 12, 7)
 """A Monday; the example cadence is Thursdays at 10:00 in Europe/Berlin (09:00 UTC)."""
@@ -66,14 +65,7 @@ def signed(plan: PlanState) -> None:
         plan.mark_ready(MarkReady(actor=person.email, version=1))
     plan.enter(Phase.signing)
     for person in (MANAGER, MEMBER):
-        plan.sign(
-            SignPlan(
-                actor=person.email,
-                version=1,
-                sha256=plan.version.sha256,
-                intent=SIGNING_INTENT,
-            )
-        )
+        plan.sign(signature(plan.plan_id, plan.version, plan.parties, person.email))
     plan.enter(Phase.active)
 
 
@@ -114,9 +106,7 @@ def test_a_proposal_during_signing_voids_the_signatures_given(plan: PlanState) -
     for person in (MANAGER, MEMBER):
         plan.mark_ready(MarkReady(actor=person.email, version=1))
     plan.enter(Phase.signing)
-    plan.sign(
-        SignPlan(actor=MANAGER.email, version=1, sha256=plan.version.sha256, intent=SIGNING_INTENT)
-    )
+    plan.sign(signature(plan.plan_id, plan.version, plan.parties, MANAGER.email))
     assert plan.unsigned() == ["team_member"]
     voided = plan.propose(
         ProposeActivities.model_validate(
@@ -135,7 +125,7 @@ def test_a_signature_of_another_hash_is_bad_data(plan: PlanState) -> None:
     plan.enter(Phase.signing)
     wrong = refusal(
         PlanRules(plan).sign,
-        SignPlan(actor=MEMBER.email, version=1, sha256="0" * 64, intent=SIGNING_INTENT),
+        signature(plan.plan_id, plan.version, plan.parties, MEMBER.email, sha256="0" * 64),
     )
     assert wrong.kind is RefusalKind.BadData
     assert "is not version 1's" in wrong.message
@@ -266,7 +256,7 @@ def test_skipped_check_ins_count_as_skipped_not_missed(plan: PlanState, clock: C
 
 def test_a_record_carries_only_the_audit_lines_not_yet_stored(plan: PlanState) -> None:
     plan.event(MANAGER.email, "started", "Draft version 1")
-    first = plan.record(1, (0, 0))
+    first = plan.record(1, (0, 0, 0))
     assert [a.key for a in first.audit] == ["event-1"]
     audited = plan.audited()
     plan.approve(ApproveAlignment(actor=SKIP.email))
@@ -351,11 +341,11 @@ def test_a_check_in_no_longer_ahead_is_not_asked_to_move(plan: PlanState, clock:
 def test_a_held_step_is_in_the_record_and_the_audit(plan: PlanState) -> None:
     plan.hold("grant the Drive scope")
     plan.hold("grant the Drive scope")
-    held = plan.record(1, (0, 0))
+    held = plan.record(1, (0, 0, 0))
     plan.hold(None)
 
     assert held.held_because == "grant the Drive scope"
-    assert plan.record(2, (0, 0)).held_because is None
+    assert plan.record(2, (0, 0, 0)).held_because is None
     assert [(e.kind, e.detail) for e in plan.events][-2:] == [
         ("held", "grant the Drive scope"),
         ("resumed", "Fixed: grant the Drive scope"),

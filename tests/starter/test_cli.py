@@ -245,6 +245,7 @@ async def test_a_plan_from_co_authoring_to_cancelled_by_cli(cli: Cli) -> None:
     unanswered = await cli("act", plan_id, "sign", "--as", PRIYA)
     assert unanswered.code == 2, unanswered
     assert "add --yes to sign without the question" in unanswered.err
+    assert "Paper copy: you can ask HR" in unanswered.out, "the disclosure comes first"
     signatures = await asyncio.gather(
         *(cli("act", plan_id, "sign", "--as", signer, "--yes") for signer in (PRIYA, KWAME))
     )
@@ -256,6 +257,8 @@ async def test_a_plan_from_co_authoring_to_cancelled_by_cli(cli: Cli) -> None:
     assert any("the first check-in is" in s.out for s in signatures)
     active = await cli.wait_for_phase(plan_id, "active")
     assert {s["email"] for s in active["signatures"]} == {PRIYA, KWAME}
+    assert {s["identified_by"]["method"] for s in active["signatures"]} == {"cli_development"}
+    assert {c["email"] for c in active["consents"]} == {PRIYA, KWAME}
 
     second = datetime.fromisoformat(active["check_ins"][1]["due_at"])
     next_day = second.astimezone(ZoneInfo("Europe/Berlin")) + timedelta(days=1)

@@ -14,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from coaching.notices import NoticeKind
 from coaching.status import CheckInStatus, Phase, PlanStatus
 from tests.outbox import text_of
+from tests.signatures import signing_form
 from tests.web.browserless import (
     KWAME,
     MARCUS,
@@ -77,7 +78,7 @@ async def active(sessions: Browserless) -> tuple[str, Person, Person]:
     plan_id, priya, kwame = await in_signing(sessions)
     status = await sessions.web.status(plan_id)
     for person in (priya, kwame):
-        signing = {"version": str(status.version), "sha256": status.sha256}
+        signing = signing_form(status)
         signed = await person.post(f"/plans/{plan_id}/actions/sign", signing)
         assert signed.status_code == 303, signed.text
     await until(sessions.web, plan_id, lambda s: s.check_ins)
@@ -155,7 +156,7 @@ async def test_a_check_in_its_note_and_the_extension_in_review(
     plan_id, priya, kwame = await in_signing(sessions)
     status = await web.status(plan_id)
     for person in (priya, kwame):
-        signing = {"version": str(status.version), "sha256": status.sha256}
+        signing = signing_form(status)
         signed = await person.post(f"/plans/{plan_id}/actions/sign", signing)
         assert signed.status_code == 303, signed.text
     status = await until(web, plan_id, lambda s: s.check_ins)

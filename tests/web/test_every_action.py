@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from coaching.plan import Role
 from coaching.status import Phase, PlanStatus
+from tests.signatures import signing_form
 from tests.web.browserless import (
     GRACE,
     KWAME,
@@ -48,7 +49,7 @@ def plausible(name: str, status: PlanStatus) -> dict[str, str]:
         "revise": {**example_form(KWAME), "summary": text},
         "propose": {"activities.0.id": "a1", "activities.0.description": text},
         "ready": {"version": str(status.version)},
-        "sign": {"version": str(status.version), "sha256": status.sha256},
+        "sign": signing_form(status),
         "decline": {"comment": text},
         "check-in": {
             "number": "1",

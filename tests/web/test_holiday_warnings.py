@@ -19,6 +19,7 @@ from coaching.plan import UpdateCadence, Weekday
 from coaching.schedule import check_in_times
 from coaching.settings import Settings
 from coaching.status import CheckInStatus, Phase
+from tests.signatures import signing_form
 from tests.web.browserless import (
     KWAME,
     MARCUS,
@@ -167,7 +168,7 @@ async def test_an_upcoming_check_in_on_a_holiday_is_warned_of_until_it_is_held(
         assert ready.status_code == 303, ready.text
     status = await web.status(plan_id)
     for person in (priya, kwame):
-        signing = {"version": str(status.version), "sha256": status.sha256}
+        signing = signing_form(status)
         assert (await person.post(f"/plans/{plan_id}/actions/sign", signing)).status_code == 303
 
     async def scheduled() -> bool:

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from coaching.status import Phase
+from tests.signatures import signing_form
 from tests.web.browserless import (
     DAVID,
     GRACE,
@@ -122,7 +123,7 @@ async def test_the_plan_moves_from_alignment_to_active_in_the_browser_alone(
     page = await kwame.get(f"/plans/{plan_id}")
     assert actions_offered(page.text) == ["sign", "decline", "propose"]
     assert status.sha256 == (await web.status(plan_id)).sha256
-    signing = {"version": "2", "sha256": status.sha256}
+    signing = signing_form(status)
     for person in (kwame, priya):
         signed = await person.post(f"/plans/{plan_id}/actions/sign", signing)
         assert signed.status_code == 303, signed.text

@@ -20,10 +20,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from coaching.actions import (
-    SIGNING_INTENT,
     ApproveAlignment,
     MarkReady,
-    SignPlan,
 )
 from coaching.connection import describe_execution
 from coaching.notices import NoticeKind
@@ -37,6 +35,7 @@ from store.hr_queries import HrQueries, PlanHistory, Scope
 from store.plan_records import PlanRecords
 from tests.outbox import messages, notices
 from tests.plan_examples import HR, MANAGER, MEMBER, PARTIES, SKIP, STRANGER, plan_content
+from tests.signatures import signature
 from workflows.coaching_plan import CoachingPlanWorkflow
 
 __all__ = ["HR", "MANAGER", "MEMBER", "PARTIES", "SKIP", "STRANGER", "plan_content"]
@@ -202,12 +201,7 @@ class RunningPlan:
         status = await self.status()
         await self.act(
             CoachingPlanWorkflow.sign,
-            SignPlan(
-                actor=person.email,
-                version=status.version,
-                sha256=status.sha256,
-                intent=SIGNING_INTENT,
-            ),
+            signature(self.plan_id, status.versions[-1], status.parties, person.email),
         )
 
     async def activate(self) -> None:

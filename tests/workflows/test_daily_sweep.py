@@ -44,6 +44,7 @@ async def test_a_reader_added_by_hand_is_removed_and_audited(plan: RunningPlan) 
 
 
 async def test_a_quiet_day_adds_nothing_to_the_plan(plan: RunningPlan) -> None:
+    await plan.settled()
     events = len((await plan.status()).events)
     history = len([e async for e in plan.handle.fetch_history_events()])
 

@@ -29,6 +29,7 @@ from coaching.actions import (
 )
 from coaching.plan import ActivityStatus
 from coaching.status import Phase, RefusalKind
+from tests.signatures import signature as signed_with_evidence
 from tests.workflows.running_plan import (
     HR,
     MANAGER,
@@ -176,8 +177,9 @@ async def test_signing_refuses_wrong_person_phase_and_data(plan: RunningPlan) ->
     status = await plan.reaches(Phase.signing)
 
     def signature(actor: str, **changes: Any) -> SignPlan:
-        fields = {"version": status.version, "sha256": status.sha256, "intent": SIGNING_INTENT}
-        return SignPlan(actor=actor, **{**fields, **changes})
+        return signed_with_evidence(
+            status.plan_id, status.versions[-1], status.parties, actor, **changes
+        )
 
     assert "only the manager or team member may sign" in await plan.refused(
         Plan.sign, signature(SKIP.email)
@@ -194,6 +196,16 @@ async def test_signing_refuses_wrong_person_phase_and_data(plan: RunningPlan) ->
     )
     assert "not the current version" in await plan.refused(
         Plan.sign, signature(MEMBER.email, version=2)
+    )
+    unproven = signature(MEMBER.email, document_sha256=None, identified_by=None, consent=None)
+    assert await plan.refused(Plan.sign, unproven) == (
+        "document_sha256: required (the SHA-256 of the signing copy you read); "
+        "identified_by: required (how you were identified); "
+        "consent: required (your consent to sign electronically)"
+    )
+    someone_elses = signature(MEMBER.email, consent=signature(MANAGER.email).consent)
+    assert f"consent: it was given by {MANAGER.email}" in await plan.refused(
+        Plan.sign, someone_elses
     )
     assert "comment" in await refused_raw(plan, "decline", {"actor": MEMBER.email, "comment": " "})
     await plan.sign_by(MANAGER)
@@ -321,8 +333,8 @@ async def test_each_refusal_says_its_kind_for_clients_to_answer_by(plan: Running
 
     await plan.agree()
     status = await plan.status()
-    bad_hash = SignPlan(
-        actor=MEMBER.email, version=status.version, sha256="ab" * 32, intent=SIGNING_INTENT
+    bad_hash = signed_with_evidence(
+        status.plan_id, status.versions[-1], status.parties, MEMBER.email, sha256="ab" * 32
     )
     assert (await plan.refusal(Plan.sign, bad_hash)).type == RefusalKind.BadData
     await plan.sign_by(MEMBER)

@@ -141,7 +141,8 @@ async def test_the_last_signature_makes_the_plan_active_at_once(
     assert status.phase is Phase.active
     assert status.check_ins
     assert status.review_due_at is not None
-    assert [e.kind for e in status.events][-3:] == ["signed", "signed", "active"]
+    signing = [e.kind for e in status.events][-5:]
+    assert signing == ["consented", "signed", "consented", "signed", "active"]
 
     slowdown.documents = 0
     await plan.received(HR, "signed and active")

@@ -14,15 +14,14 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from coaching.actions import (
-    SIGNING_INTENT,
     ApproveAlignment,
     MarkReady,
-    SignPlan,
     StartPlan,
     workflow_id_for,
 )
 from coaching.schedule import plan_starts_at
 from coaching.visibility import NEXT_DEADLINE, PLAN_PHASE
+from tests.signatures import signature
 from tests.workflows.running_plan import PARTIES, SKIP, eventually, local_integrations, plan_content
 from worker import build_worker
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
@@ -106,7 +105,7 @@ async def test_a_signed_plan_shows_its_start_as_the_next_deadline(
     for person in (PARTIES.manager, PARTIES.team_member):
         await handle.execute_update(
             Plan.sign,
-            SignPlan(actor=person.email, version=1, sha256=status.sha256, intent=SIGNING_INTENT),
+            signature(status.plan_id, status.versions[-1], status.parties, person.email),
         )
     starts_at = plan_starts_at(content)
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from activities.documents import signing_copy
 from coaching.actions import (
     SIGNING_INTENT,
     Action,
@@ -31,7 +32,7 @@ from coaching.actions import (
     RequestChanges,
     ReviewOutcome,
     RevisePlan,
-    SignPlan,
+    SignRequest,
     SkipCheckIn,
     SubmitReview,
 )
@@ -45,7 +46,7 @@ from starter.plan_client import ActionRefused
 from web.csrf import csrf_protected
 from web.errors import status_of
 from web.forms import field_errors, form_items, nest
-from web.identity import Context, PageViewer, Viewer
+from web.identity import Context, PageViewer, Viewer, signing_context
 from web.pages.plan_form import check_in_preview, content_values, form_options
 from web.sign_in import take_flash
 from web.templating import label, render, when_agreed
@@ -136,7 +137,7 @@ ACTIONS: dict[str, PlanAction] = {  # in page order: what moves the plan on come
     "sign": PlanAction(
         "Sign this version",
         Plan.sign,
-        SignPlan,
+        SignRequest,
         frozenset(AUTHORS),
         frozenset({Phase.signing}),
         _sign,
@@ -285,6 +286,22 @@ async def plan_diff(
     return render(request, "_diff.html.j2", **_diff(status, compare))
 
 
+@router.get("/plans/{plan_id}/signing-copy", name="signing_copy")
+async def signing_copy_page(viewer: PageViewer, context: Context, plan_id: PlanId) -> Response:
+    """The current version exactly as it is put up for signature: the bytes a signature's
+    document hash binds. Served as it is, sandboxed, with nothing of the app around it."""
+    status = await context.plans.status(plan_id, viewer.email)
+    copy = signing_copy(status.plan_id, status.versions[-1], status.parties)
+    return Response(
+        copy.html,
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 @router.post("/plans/{plan_id}/actions/{name}")
 async def act(
     request: Request, viewer: PageViewer, context: Context, plan_id: PlanId, name: str
@@ -314,7 +331,13 @@ async def act(
             errors=field_errors(error, prefix),
         )
     try:
-        result = await context.plans.act(plan_id, action.update, model)
+        result = await (
+            context.plans.sign(
+                plan_id, model, viewer.identification, signing_context(request, viewer)
+            )
+            if isinstance(model, SignRequest)
+            else context.plans.act(plan_id, action.update, model)
+        )
     except ActionRefused as error:
         return await _page(
             request,
@@ -431,6 +454,12 @@ async def _page(
         flash=take_flash(request),
         review_form=review_form,
         signing_intent=SIGNING_INTENT,
+        signing_copy=signing_copy(status.plan_id, status.versions[-1], status.parties)
+        if "sign" in offered
+        else None,
+        disclosure=await context.plans.disclosure_needed(status, viewer.email)
+        if "sign" in offered
+        else None,
         outcomes=[(o.value, label(o)) for o in ReviewOutcome],
         activity_statuses=[(s.value, label(s)) for s in ActivityStatus],
         revise=form_options(revise_values, (errors or {}) if failed == "revise" else {}),
