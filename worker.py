@@ -20,6 +20,7 @@ from coaching.connection import connect
 from coaching.key_ring import KeyRingError
 from coaching.settings import Settings, SettingsError
 from integrations import Integrations, build_integrations
+from integrations.sealing import SealingSetupError
 from store.schema import SchemaOutdated, require_current_schema
 from workflows.coaching_plan import CoachingPlanWorkflow
 from workflows.daily_sweep import DailySweepWorkflow, SweepBatchWorkflow
@@ -125,7 +126,7 @@ def main() -> None:
         sys.exit(f"coachplan-worker: bad configuration\n{error}")
     try:
         asyncio.run(run(settings))
-    except (SchemaOutdated, GoogleSetupError, KeyRingError) as error:
+    except (SchemaOutdated, GoogleSetupError, SealingSetupError, KeyRingError) as error:
         log.error("%s", error)
         sys.exit(1)
     except RuntimeError as error:

@@ -9,7 +9,9 @@ from temporalio.exceptions import ApplicationError
 
 from coaching.plan import StrictModel
 from coaching.settings import DEFAULT_WEB_URL
+from coaching.status import Phase
 from integrations.calendar import CheckInCalendar, CheckInSeries
+from integrations.recipients import Purpose, RecipientGate
 
 
 class CalendarSeriesRef(StrictModel):
@@ -20,9 +22,30 @@ class CalendarSeriesRef(StrictModel):
 
 
 class CalendarActivities:
-    def __init__(self, calendar: CheckInCalendar, web_url: str = DEFAULT_WEB_URL) -> None:
+    def __init__(
+        self,
+        calendar: CheckInCalendar,
+        web_url: str = DEFAULT_WEB_URL,
+        gate: RecipientGate | None = None,
+    ) -> None:
         self._calendar = calendar
         self._web_url = web_url.rstrip("/")
+        self._gate = gate or RecipientGate()
+
+    def _admit(self, series: CheckInSeries, *, ending: bool = False) -> None:
+        """Attendees pass the recipient gate as in the active phase: a series exists from the
+        plan's activation on, when all four parties may hear of it. A series scheduled before
+        the gate names no parties and keeps only the check it had then."""
+        _refuse_invalid(series, ending=ending)
+        if series.parties is None:
+            return
+        self._gate.admit(
+            series.plan_id,
+            series.parties,
+            Phase.active,
+            [series.organizer.email, *(person.email for person in series.attendees)],
+            Purpose.invite,
+        )
 
     def _described(self, series: CheckInSeries) -> CheckInSeries:
         """The invite links to the plan page and says nothing of the plan: calendars are
@@ -36,7 +59,7 @@ class CalendarActivities:
 
     @activity.defn
     def schedule_check_ins(self, series: CheckInSeries) -> CalendarSeriesRef:
-        _refuse_invalid(series)
+        self._admit(series)
         uri = self._calendar.publish_series(self._described(series))
         activity.logger.info(
             "Scheduled check-ins for plan %s (sequence %d)", series.plan_id, series.sequence
@@ -47,7 +70,7 @@ class CalendarActivities:
 
     @activity.defn
     def cancel_check_ins(self, series: CheckInSeries) -> CalendarSeriesRef:
-        _refuse_invalid(series)
+        self._admit(series)
         uri = self._calendar.cancel_series(self._described(series))
         activity.logger.info(
             "Cancelled check-ins for plan %s (sequence %d)", series.plan_id, series.sequence
@@ -59,7 +82,7 @@ class CalendarActivities:
     @activity.defn
     def end_check_ins(self, series: CheckInSeries) -> CalendarSeriesRef:
         """At an early closure or a cancellation: `until` is the closing moment."""
-        _refuse_invalid(series, ending=True)
+        self._admit(series, ending=True)
         uri = self._calendar.end_series(self._described(series))
         activity.logger.info(
             "Ended check-ins for plan %s (sequence %d)", series.plan_id, series.sequence

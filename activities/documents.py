@@ -20,6 +20,7 @@ from coaching.plan import Role, StrictModel
 from coaching.plan_state import PlanState
 from coaching.status import CheckIn, Phase, PlanVersion, Review, Signature
 from integrations.documents import DocumentStore, RenderedDocument
+from integrations.recipients import Purpose, RecipientGate
 
 
 class PlanDocumentRequest(StrictModel):
@@ -31,6 +32,9 @@ class PlanDocumentRequest(StrictModel):
     signatures: list[Signature] = Field(default_factory=list)
     check_ins: list[CheckIn] = Field(default_factory=list)
     review: Review | None = None
+    team_member_included: bool | None = None
+    """Whether the skip-level has approved; None in requests from before the recipient gate,
+    which then judges by the phase."""
 
     @classmethod
     def of(cls, plan: PlanState, share_with: Sequence[Role]) -> PlanDocumentRequest:
@@ -44,6 +48,7 @@ class PlanDocumentRequest(StrictModel):
             signatures=plan.signatures,
             check_ins=plan.check_ins,
             review=plan.review,
+            team_member_included=plan.alignment_approved,
         )
 
 
@@ -107,8 +112,9 @@ def signing_copy(plan_id: str, version: PlanVersion, parties: Parties) -> Signin
 
 
 class DocumentActivities:
-    def __init__(self, store: DocumentStore) -> None:
+    def __init__(self, store: DocumentStore, gate: RecipientGate | None = None) -> None:
         self._store = store
+        self._gate = gate or RecipientGate()
 
     @activity.defn
     def render_plan_document(self, request: PlanDocumentRequest) -> PublishedDocument:
@@ -120,6 +126,16 @@ class DocumentActivities:
                 for person in request.parties.person(role)
             }.values()
         )
+        hr_included = Role.hr in request.share_with
+        group = [self._gate.hr_group] if hr_included and self._gate.hr_group else []
+        self._gate.admit(
+            request.plan_id,
+            request.parties,
+            request.phase,
+            [*(person.email for person in readers), *group],
+            Purpose.share,
+            team_member_included=request.team_member_included,
+        )
         context = _context(request)
         uri = self._store.publish(
             RenderedDocument(
@@ -129,7 +145,7 @@ class DocumentActivities:
                 html=_TEMPLATES.get_template("plan.html.j2").render(context),
                 markdown=_TEMPLATES.get_template("plan.md.j2").render(context),
                 share_with=readers,
-                hr_included=Role.hr in request.share_with,
+                hr_included=hr_included,
             )
         )
         activity.logger.info(
@@ -149,13 +165,6 @@ class DocumentActivities:
 
 def _refuse_invalid(request: PlanDocumentRequest) -> None:
     """Permanent mistakes: retrying would only repeat them."""
-    if request.phase is Phase.alignment and Role.team_member in request.share_with:
-        raise ApplicationError(
-            f"plan {request.plan_id} is in alignment: the team member may not see the document "
-            "until the manager's manager has approved it",
-            type="ConfidentialDocument",
-            non_retryable=True,
-        )
     content = request.version.content
     if request.version.sha256 not in (content.content_hash(), content.pydantic_json_hash()):
         raise ApplicationError(

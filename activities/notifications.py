@@ -19,10 +19,10 @@ from temporalio.exceptions import ApplicationError
 
 from coaching.notices import Notice
 from coaching.org import Parties, Person
-from coaching.plan import Role, StrictModel
+from coaching.plan import StrictModel
 from coaching.settings import DEFAULT_WEB_URL
-from coaching.status import Phase
 from integrations.mail import Mailer, OutgoingMessage
+from integrations.recipients import Purpose, RecipientGate
 
 DEFAULT_LANGUAGE = "en"
 """The language of the templates in `templates/notices/` itself; others live in subfolders."""
@@ -97,13 +97,6 @@ def _refuse_invalid(notice: Notice) -> None:
             type="NoRecipients",
             non_retryable=True,
         )
-    if notice.phase is Phase.alignment and Role.team_member in notice.to:
-        raise ApplicationError(
-            f"plan {notice.plan_id} is in alignment: the team member may not hear of it until "
-            "the manager's manager has approved it",
-            type="ConfidentialNotice",
-            non_retryable=True,
-        )
 
 
 def _recipients(notice: Notice) -> list[Person]:
@@ -114,11 +107,16 @@ def _recipients(notice: Notice) -> list[Person]:
 
 class NotificationActivities:
     def __init__(
-        self, mailer: Mailer, web_url: str = DEFAULT_WEB_URL, language: str = DEFAULT_LANGUAGE
+        self,
+        mailer: Mailer,
+        web_url: str = DEFAULT_WEB_URL,
+        language: str = DEFAULT_LANGUAGE,
+        gate: RecipientGate | None = None,
     ) -> None:
         self._mailer = mailer
         self._web_url = web_url.rstrip("/")
         self._language = language
+        self._gate = gate or RecipientGate()
 
     @activity.defn
     def send_notification(self, notice: Notice) -> SentNotice:
@@ -126,6 +124,14 @@ class NotificationActivities:
         _refuse_invalid(notice)
         recipients = _recipients(notice)
         messages = [self._message(notice, person) for person in recipients]
+        self._gate.admit(
+            notice.plan_id,
+            notice.parties,
+            notice.phase,
+            [person.email for message in messages for person in message.to],
+            Purpose.message,
+            team_member_included=notice.team_member_included,
+        )
         uris = [self._mailer.send(message) for message in messages]
         activity.logger.info(
             "Sent %s notice %s of plan %s to %d people",

@@ -21,10 +21,12 @@ from temporalio.common import QueryRejectCondition
 from temporalio.service import RPCError, RPCStatusCode
 
 from coaching.actions import workflow_id_for
-from coaching.org import Person
+from coaching.org import Parties, Person
 from coaching.plan import StrictModel
+from coaching.status import Phase
 from integrations.calendar import CheckInCalendar, CheckInSeries, DeclinedCheckIn
 from integrations.documents import DocumentStore
+from integrations.recipients import Purpose, RecipientGate
 from store.hr_queries import HrQueries
 
 GUARDED_QUERY = "guarded"
@@ -50,6 +52,10 @@ class GuardedPlan(StrictModel):
     readers: list[Person]
     hr_included: bool = False
     series: CheckInSeries | None
+    parties: Parties
+    phase: Phase
+    team_member_included: bool
+    """Whom the recipient gate admits `readers` from."""
 
 
 class SweepFindings(StrictModel):
@@ -74,11 +80,13 @@ class SweepActivities:
         records: HrQueries,
         documents: DocumentStore,
         calendar: CheckInCalendar,
+        gate: RecipientGate | None = None,
     ) -> None:
         self._client = client
         self._records = records
         self._documents = documents
         self._calendar = calendar
+        self._gate = gate or RecipientGate()
 
     @activity.defn
     async def open_plans(self, page: OpenPlansPage) -> OpenPlans:
@@ -105,6 +113,15 @@ class SweepActivities:
                 raise
             activity.logger.warning("plan %s is in HR's store but not in Temporal", request.plan_id)
             return SweepFindings(plan_id=request.plan_id)
+        group = [self._gate.hr_group] if guarded.hr_included and self._gate.hr_group else []
+        self._gate.admit(
+            request.plan_id,
+            guarded.parties,
+            guarded.phase,
+            [*(person.email for person in guarded.readers), *group],
+            Purpose.kept_readers,
+            team_member_included=guarded.team_member_included,
+        )
         findings = SweepFindings(
             plan_id=request.plan_id,
             removed_readers=await asyncio.to_thread(

@@ -104,3 +104,8 @@ class Notice(StrictModel):
     closes_at: datetime | None = Field(
         default=None, description="When the plan closes by itself if nobody acts."
     )
+    team_member_included: bool | None = Field(
+        default=None,
+        description="Whether the skip-level has approved; None in notices from before the "
+        "recipient gate, which then judges by the phase.",
+    )

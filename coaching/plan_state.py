@@ -598,6 +598,7 @@ class PlanState:
             phase=self.phase,
             version=self.version.number,
             owed=self.owed(self._answer_due() if kind in OPENS_A_WAIT else None),
+            team_member_included=self.alignment_approved,
             **about,
         )
 

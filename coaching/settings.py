@@ -46,6 +46,10 @@ ENV_VARS: dict[str, str] = {
     "oidc_allowed_domain": "COACHPLAN_OIDC_ALLOWED_DOMAIN",
     "session_hours": "COACHPLAN_SESSION_HOURS",
     "holidays": "COACHPLAN_HOLIDAYS",
+    "sealing_key_file": "COACHPLAN_SEALING_KEY_FILE",
+    "sealing_certificate_file": "COACHPLAN_SEALING_CERTIFICATE_FILE",
+    "sealing_chain_file": "COACHPLAN_SEALING_CHAIN_FILE",
+    "timestamp_url": "COACHPLAN_TIMESTAMP_URL",
     "consent_disclosure_file": "COACHPLAN_CONSENT_DISCLOSURE_FILE",
     "consent_disclosure_version": "COACHPLAN_CONSENT_DISCLOSURE_VERSION",
     "directory": "COACHPLAN_DIRECTORY",
@@ -107,6 +111,13 @@ def _origin(origin: str) -> str:
             "(for example https://temporal.example.com or http://localhost:8233)"
         )
     return origin
+
+
+def _time_stamping_server(url: str | None) -> str | None:
+    """Kept exactly as given: some servers answer on one path only, trailing slash included."""
+    if url is not None:
+        _web_address(url)
+    return url
 
 
 def _usable_database(url: str | None) -> str | None:
@@ -216,6 +227,18 @@ class Settings(BaseModel):
     codec_operators: Annotated[tuple[Email, ...], BeforeValidator(_comma_separated)] = ()
     """Operators (emails) who may read decoded plans in the Temporal UI, besides HR."""
 
+    # Sealing certificates of completion.
+    sealing_key_file: Path | None = None
+    """The organisation's sealing key (PEM). Unset in the embedded setup: a local CA and a
+    sealing certificate are made under `data_dir/keys/` on first use."""
+    sealing_certificate_file: Path | None = None
+    """The certificate of the sealing key (PEM); it needs the non-repudiation key usage."""
+    sealing_chain_file: Path | None = None
+    """Intermediate CA certificates (PEM) carried in each seal, up to but not including the
+    root that verifiers trust."""
+    timestamp_url: Annotated[str | None, AfterValidator(_time_stamping_server)] = None
+    """An RFC 3161 time-stamping server: each seal then carries a trusted time."""
+
     @model_validator(mode="after")
     def _google_is_complete(self) -> Self:
         """Each Google part names everything it needs before anything starts."""
@@ -232,6 +255,22 @@ class Settings(BaseModel):
                 if getattr(self, name) == "google"
             ]
             raise ValueError(f"{', '.join(missing)} must be set with {' and '.join(users)}")
+        return self
+
+    @model_validator(mode="after")
+    def _sealing_is_complete(self) -> Self:
+        """A key without its certificate, or the reverse, cannot seal anything."""
+        named = [self.sealing_key_file is not None, self.sealing_certificate_file is not None]
+        if any(named) and not all(named):
+            raise ValueError(
+                "COACHPLAN_SEALING_KEY_FILE and COACHPLAN_SEALING_CERTIFICATE_FILE must be set "
+                "together"
+            )
+        if self.sealing_chain_file is not None and not all(named):
+            raise ValueError(
+                "COACHPLAN_SEALING_CHAIN_FILE needs COACHPLAN_SEALING_KEY_FILE and "
+                "COACHPLAN_SEALING_CERTIFICATE_FILE"
+            )
         return self
 
     @model_validator(mode="after")

@@ -22,6 +22,10 @@ class Checked(StrEnum):
     consent = "consent"
     audit_row = "audit row"
     audit_log = "audit log"
+    seal = "seal"
+    """A certificate of completion's PAdES seal."""
+    attachment = "attachment"
+    """A file a certificate carries (plan.json, audit.json)."""
 
 
 class Verdict(StrEnum):
@@ -49,6 +53,9 @@ class Finding(StrictModel):
 class VerificationReport(StrictModel):
     plan_id: str
     findings: list[Finding]
+    source: str = Field(
+        default="HR's records", description="What was checked: HR's records, or a certificate."
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -41,6 +41,9 @@ class CheckInSeries(StrictModel):
     moved: list[MovedCheckIn] = Field(default_factory=list)
     skipped: list[datetime] = Field(default_factory=list)
     """Occurrences (as the series planned them) that will not take place."""
+    parties: Parties | None = None
+    """The plan's parties, whom the recipient gate admits attendees from; None only in a
+    series scheduled before the gate, which its calendar activity admits as it did then."""
 
     @classmethod
     def of_check_ins(
@@ -51,6 +54,7 @@ class CheckInSeries(StrictModel):
         return cls(
             plan_id=plan_id,
             uid=f"coaching-plan-{plan_id}-check-ins@coachplan",
+            parties=parties,
             organizer=parties.manager,
             attendees=[parties.manager, parties.team_member],
             first_at=check_ins[0].occurrence_at or check_ins[0].due_at,

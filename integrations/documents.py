@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from pydantic import Field
+
 from coaching.org import Person
 from coaching.plan import StrictModel
 
@@ -21,6 +23,17 @@ class RenderedDocument(StrictModel):
     """HR may read it: a store that shares with HR's group does so only then."""
 
 
+class CertificateFile(StrictModel):
+    """A sealed certificate of completion, stored next to the plan's document."""
+
+    plan_id: str
+    name: str = Field(description="Unique within the plan: a new certificate never replaces one.")
+    title: str = Field(description="What people see the file called where a store shows one.")
+    pdf: bytes
+    share_with: list[Person]
+    hr_included: bool = False
+
+
 class DocumentStore(Protocol):
     def publish(self, document: RenderedDocument) -> str:
         """Stores the version, grants access to exactly `share_with`, returns its address.
@@ -35,4 +48,10 @@ class DocumentStore(Protocol):
         """Takes access to the plan's document away from anyone not in `allowed` (someone
         shared it by hand, say), and from HR's group unless `hr_included`; returns the
         emails removed, for HR's audit log."""
+        ...
+
+    def publish_certificate(self, certificate: CertificateFile) -> str:
+        """Stores the sealed PDF byte for byte next to the plan's document, readable by exactly
+        `share_with`; returns its address. Storing the same name again replaces that file
+        only (a retried activity), never an earlier certificate."""
         ...

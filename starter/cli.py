@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -23,6 +23,7 @@ from starter.command_line import (
     As,
     Json,
     console,
+    directory,
     errors,
     explained,
     fail,
@@ -48,8 +49,11 @@ from starter.plan_client import (
     PlanError,
     TemporalUnavailable,
 )
+from starter.verify_commands import PdfOption, TrustOption, verify_certificate_file
 from starter.workspace_commands import google_app, schedules_app
+from store.database import create_store_engine
 from store.hr_queries import DEFAULT_LIMIT
+from store.plan_looks import PlanLooks, Through
 from store.schema import upgrade_database
 
 app = typer.Typer(
@@ -144,6 +148,7 @@ def status(
                 show_summary(summary, console)
             return
         found = await plans.status(plan, as_)
+        await asyncio.to_thread(record_look, plan, as_)
         if json_:
             print(found.model_dump_json(indent=2))
             return
@@ -182,16 +187,38 @@ def list_plans(
 
 @app.command()
 def verify(
-    plan: Annotated[str, typer.Argument(help="The plan id.")], as_: As, json_: Json = False
+    plan: Annotated[
+        str | None, typer.Argument(help="The plan id, to check its record in HR's store.")
+    ] = None,
+    as_: Annotated[
+        str | None,
+        typer.Option("--as", help="Your email, as in the org directory.", callback=in_directory),
+    ] = None,
+    pdf: PdfOption = None,
+    trust: TrustOption = None,
+    json_: Json = False,
 ) -> None:
     """Check a plan's record offline, from HR's store alone: every version's content against
     its SHA-256 (RFC 8785), every signature's evidence (the signing copy it was given on, its
-    consent, its line in the audit log) and the hash chain of the audit log.
+    consent, its line in the audit log) and the hash chain of the audit log. Or, with `--pdf`,
+    a certificate of completion on its own: its PAdES seal (intact, chaining to the `--trust`
+    root, nothing changed after sealing), plan.json and audit.json against the hashes it
+    prints, and the audit chain inside it.
 
     Prints each check with OK or exactly what is wrong (which version, signature, consent
-    or audit row). Exits 0 when everything holds, 1 when something does not. For HR and
-    the plan's parties. Example: `coachplan verify 421a983edc83 --as grace.liu@example.com`
+    or audit row). Exits 0 when everything holds, 1 when something does not. A plan's record
+    is for HR and the plan's parties; a certificate, for whoever holds it. Examples:
+    `coachplan verify 421a983edc83 --as grace.liu@example.com`,
+    `coachplan verify --pdf certificate-v3-closed.pdf --trust var/keys/sealing-ca.pem`
     """
+    if pdf is not None:
+        if plan is not None:
+            fail("give a plan id or --pdf, not both")
+        answer_verification(verify_certificate_file(pdf, trust), json_)
+    if plan is None:
+        fail("give a plan id (with --as) or --pdf FILE --trust ROOT.pem")
+    if as_ is None:
+        fail("--as is missing: your email, as in the org directory")
     desk = hr_desk()
     with explained():
         report = desk.verification(as_, plan)
@@ -262,6 +289,13 @@ def db_upgrade() -> None:
         console.print(upgrade_database(chosen.database))
     except OperationalError as error:
         fail(f"cannot reach the database at {chosen.database}: {error.orig}", code=1)
+
+
+def record_look(plan: str, as_: str) -> None:
+    """Showing a plan to a person is a look its parties see on its page."""
+    engine = create_store_engine(settings().database)
+    PlanLooks(engine).record(plan, directory().by_email(as_).id, Through.cli, datetime.now(UTC))
+    engine.dispose()
 
 
 def hr_desk() -> HrDesk:
@@ -348,6 +382,7 @@ def hr_show(
     desk = hr_desk()
     with explained():
         history = desk.history(as_, plan)
+    record_look(plan, as_)
 
     async def live(plans: PlanClient) -> PlanStatus:
         return await plans.status(plan, as_)

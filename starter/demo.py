@@ -46,9 +46,10 @@ from coaching.settings import Settings
 from coaching.status import CheckInStatus, Phase, PlanStatus
 from coaching.visibility import register_search_attributes
 from integrations import build_integrations
+from integrations.local.sealing_ca import LocalSealingCa
 from starter.binaries import installed_binary
 from starter.display import show_status
-from starter.local_stack import EXAMPLE_FORM
+from starter.local_stack import EXAMPLE_FORM, prepare_local_sealing
 from starter.plan_client import PlanClient, load_directory
 from store.database import create_store_engine
 from store.hr_queries import HrQueries
@@ -268,15 +269,20 @@ def delivery(support: list[SupportDelivery]) -> str:
 async def run_demo(folder: Path, settings: Settings, console: Console) -> int:
     for output in OUTPUTS:
         shutil.rmtree(folder / output, ignore_errors=True)
+    local_ca = LocalSealingCa(settings.data_dir) if settings.sealing_key_file is None else None
     demo_settings = settings.model_copy(
         update={
             "data_dir": folder,
             "task_queue": f"demo-{uuid.uuid4().hex[:8]}",
             "database_url": settings.database,
         }
+        | _sealed_like(local_ca)
     )
     console.print(upgrade_database(settings.database))
     keys = key_ring_on_first_use(settings, console.print)
+    made = prepare_local_sealing(settings)
+    if made is not None:
+        console.print(made, highlight=False)
     form = PlanForm.load(EXAMPLE_FORM)
     directory = load_directory(demo_settings)
     manager = directory.by_id(directory.by_email(form.team_member).manager or "").email
@@ -301,4 +307,30 @@ async def run_demo(folder: Path, settings: Settings, console: Console) -> int:
     for output in OUTPUTS:
         files = sorted((folder / output).rglob("*.*"))
         console.print(f"  {folder / output}/  ({len(files)} files)")
+    sealed = sorted(
+        (folder / "documents").rglob("certificate-*.pdf"), key=lambda p: p.stat().st_mtime
+    )
+    _show_certificates(sealed, local_ca, console)
     return 0 if final.outcome is not None else 1
+
+
+def _sealed_like(local_ca: LocalSealingCa | None) -> dict[str, Path]:
+    """The demo seals with the local CA of `make run`: one root to trust, whatever ran."""
+    if local_ca is None:
+        return {}
+    files = local_ca.files
+    return {"sealing_key_file": files.key, "sealing_certificate_file": files.certificate}
+
+
+def _show_certificates(
+    certificates: list[Path], local_ca: LocalSealingCa | None, console: Console
+) -> None:
+    console.print("Certificates of completion, sealed, in order:")
+    for path in certificates:
+        console.print(f"  {path}", highlight=False)
+    if certificates:
+        root = local_ca.ca_certificate if local_ca else "<the organisation's root CA>"
+        console.print(
+            f"Check one: coachplan verify --pdf {certificates[-1]} --trust {root}",
+            highlight=False,
+        )

@@ -166,7 +166,8 @@ VERDICTS = {
 
 def show_verification(report: VerificationReport, console: Console) -> None:
     """Each check on its own line, then the verdict: a problem names what it is about."""
-    console.print(f"[bold]Plan {report.plan_id}[/]: HR's records, checked offline")
+    plan = f"Plan {report.plan_id}" if report.plan_id else "An unknown plan"
+    console.print(f"[bold]{plan}[/]: {escape(report.source)}, checked offline")
     checks = Table.grid(padding=(0, 1))
     checks.add_column(no_wrap=True)
     checks.add_column()

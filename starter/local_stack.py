@@ -37,6 +37,7 @@ from coaching.key_ring import KeyRingError, key_ring_on_first_use
 from coaching.org import OrgDirectory
 from coaching.settings import ENV_VARS, Settings
 from coaching.visibility import dev_server_flags
+from integrations.local.sealing_ca import LocalSealingCa
 from starter.binaries import MissingBinary, installed_binary
 from starter.schedules import ensure_schedules
 from store.schema import upgrade_database
@@ -99,7 +100,20 @@ def run_local_stack(settings: Settings) -> int:
     except StackError as error:
         print(f"coachplan up: {error}", file=sys.stderr, flush=True)
         return 1
+    made = prepare_local_sealing(settings)
+    if made is not None:
+        print(made, flush=True)
     return asyncio.run(_run(settings))
+
+
+def prepare_local_sealing(settings: Settings) -> str | None:
+    """Without the organisation's sealing key, the embedded setup's local CA seals the
+    certificates: made here on first use, so that this console says where it is. Returns the
+    line that says so, or None when there was nothing to make."""
+    if settings.sealing_key_file is not None:
+        return None
+    ca = LocalSealingCa(settings.data_dir)
+    return ca.created_line() if ca.ensure() else None
 
 
 def _check_can_start(settings: Settings) -> None:

@@ -39,8 +39,12 @@ def database_url(url: str) -> URL:
 
 
 def create_store_engine(url: str, **options: Any) -> Engine:
-    """WAL lets HR read while the worker writes; pre-ping survives a restarted PostgreSQL."""
+    """WAL lets HR read while the worker writes; pre-ping survives a restarted PostgreSQL.
+
+    Statements' parameters are plan text, names and emails: they are kept out of SQLAlchemy's
+    log lines and error messages (which reach logs and Temporal's failures)."""
     parsed = database_url(url)
+    options.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         assert parsed.database is not None
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

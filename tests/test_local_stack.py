@@ -158,6 +158,10 @@ def test_up_serves_temporal_and_the_ui_then_stops_on_ctrl_c(stack: Stack) -> Non
     assert {key.name for key in SEARCH_ATTRIBUTES} <= attributes
     assert "HR's records at sqlite:///" in "\n".join(stack.output)
     assert (stack.settings.data_dir / "coachplan.db").exists()
+    local_ca = stack.settings.data_dir / "keys" / "sealing-ca.pem"
+    assert f"made a local CA for sealing certificates of completion: {local_ca}" in "\n".join(
+        stack.output
+    )
     ui = f"http://localhost:{stack.settings.ui_port}/"
     with urllib.request.urlopen(ui, timeout=5) as response:
         assert response.status == 200

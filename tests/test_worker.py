@@ -14,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities import plan_activities
 from activities.calendar import CalendarActivities
+from activities.certificates import CertificateActivities
 from activities.documents import DocumentActivities
 from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
@@ -43,6 +44,7 @@ def test_local_integrations_are_rooted_in_the_data_dir(tmp_path: Path) -> None:
     assert isinstance(integrations.documents, LocalDocumentStore)
     assert isinstance(integrations.calendar, IcsCalendar)
     assert isinstance(integrations.mail, OutboxMailer)
+    assert (tmp_path / "keys" / "sealing-ca.pem").exists(), "the local CA, made on first use"
 
 
 async def test_every_activity_method_is_registered(
@@ -56,6 +58,7 @@ async def test_every_activity_method_is_registered(
                 CalendarActivities,
                 NotificationActivities,
                 RecordActivities,
+                CertificateActivities,
                 SweepActivities,
             )
             for _, method in inspect.getmembers(cls, inspect.isfunction)
@@ -108,4 +111,23 @@ def test_the_worker_refuses_a_database_that_needs_an_upgrade(tmp_path: Path) -> 
 
     assert ran.returncode == 1, ran
     assert "run `coachplan db upgrade`" in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
+def test_the_worker_stops_at_once_without_the_organisations_sealing_key(tmp_path: Path) -> None:
+    """Every certificate would fail: one line names the variable and the file."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ENV_VARS.values()},
+        "COACHPLAN_DATA_DIR": str(tmp_path),
+        "TEMPORAL_ADDRESS": "127.0.0.1:1",
+        "COACHPLAN_SEALING_KEY_FILE": str(tmp_path / "seal.key"),
+        "COACHPLAN_SEALING_CERTIFICATE_FILE": str(tmp_path / "seal.pem"),
+    }
+
+    ran = subprocess.run(
+        [sys.executable, "-m", "worker"], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert ran.returncode == 1, ran
+    assert f"COACHPLAN_SEALING_KEY_FILE: {tmp_path / 'seal.key'} does not exist" in ran.stderr
     assert "Traceback" not in ran.stderr

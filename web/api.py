@@ -30,6 +30,7 @@ from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from sqlalchemy.exc import OperationalError
@@ -43,11 +44,13 @@ from starter.hr_desk import HrFilters
 from starter.plan_client import DatabaseUnavailable, NotAllowed, PlanError, PlanNotFound
 from store.api_tokens import NAME_LENGTH, CreatedToken, TokenInfo
 from store.hr_queries import MyPlans, OverdueGroup, PlanHistory, PlanPage
+from store.plan_looks import Through
 from web.context import WebContext
 from web.csrf import csrf_protected
 from web.errors import ErrorAnswer
 from web.identity import ApiViewer, Context, SignedInVia, Viewer, signing_context
 from web.pages.plan import ACTIONS, PlanAction
+from web.plan_looks import record_look
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorAnswer, "description": "The body cannot be read (not UTF-8 JSON)."},
@@ -182,7 +185,9 @@ async def start_plan(
 @router.get("/plans/{plan_id}", response_model=PlanStatus, summary="A plan's live state")
 async def plan_status(plan_id: PlanId, viewer: ApiViewer, context: Context) -> PlanStatus:
     """For its four parties only (the team member once the skip-level has approved)."""
-    return await context.plans.status(plan_id, viewer.email)
+    status = await context.plans.status(plan_id, viewer.email)
+    await run_in_threadpool(record_look, context, viewer, plan_id, Through.api)
+    return status
 
 
 @router.get(
@@ -190,7 +195,9 @@ async def plan_status(plan_id: PlanId, viewer: ApiViewer, context: Context) -> P
 )
 async def review_form(plan_id: PlanId, viewer: ApiViewer, context: Context) -> ReviewForm:
     """The review as the check-ins so far suggest it: evidence per activity and support."""
-    return await context.plans.review_form(plan_id, viewer.email)
+    form = await context.plans.review_form(plan_id, viewer.email)
+    await run_in_threadpool(record_look, context, viewer, plan_id, Through.api)
+    return form
 
 
 @router.get(
@@ -322,7 +329,9 @@ def hr_overdue(viewer: ApiViewer, context: Context) -> list[OverdueGroup]:
 )
 def hr_plan(plan_id: PlanId, viewer: ApiViewer, context: Context) -> PlanHistory:
     """Every version, signature, check-in, the review and the audit log, from HR's store."""
-    return context.desk.history(viewer.email, plan_id)
+    history = context.desk.history(viewer.email, plan_id)
+    record_look(context, viewer, plan_id, Through.api)
+    return history
 
 
 # ---------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from store.hr_queries import HrQueries
 from web import api, codec, oidc, sign_in
 from web.context import WebContext
 from web.errors import install_error_handlers
-from web.pages import hr, my_plans, new_plan, plan, profile, verification
+from web.pages import certificates, hr, my_plans, new_plan, plan, profile, verification
 from web.security import SecurityHeaders
 from web.templating import build_templates
 
@@ -94,6 +94,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
         new_plan.router,
         plan.router,
         verification.router,
+        certificates.router,
         hr.router,
         profile.router,
         api.router,

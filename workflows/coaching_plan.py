@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         StartPlan,
         SubmitReview,
     )
+    from coaching.certificate import CertificateKind
     from coaching.notices import NoticeKind
     from coaching.plan import Role
     from coaching.plan_rules import PlanRules
@@ -85,6 +86,8 @@ no invitation to add notes, and a series cancelled whole at an early end."""
 CANONICAL_HASH_PATCH = "rfc8785-content-hashes"
 """Plans started before versions were hashed as RFC 8785 canonical JSON keep the hashes their
 signatures bound to."""
+CERTIFICATES_PATCH = "sealed-certificates"
+"""Plans started before certificates of completion were sealed replay without them."""
 
 
 def _judge(check: Callable[[ActionInput], None], action: ActionInput) -> None:
@@ -113,12 +116,18 @@ class CoachingPlanWorkflow:
         )
         self._rules = PlanRules(self._plan)
         self._story = PhaseStory(self._plan, moves_in_updates=moves_in_updates)
-        self._effects = PlanEffects(self._plan, series_ends_at_closing=self._check_ins_move)
+        self._effects = PlanEffects(
+            self._plan,
+            series_ends_at_closing=self._check_ins_move,
+            certifies=workflow.patched(CERTIFICATES_PATCH),
+        )
+        self._keepers: PlanKeepers | None = None
 
     @workflow.run
     async def run(self, start: StartPlan) -> Outcome:
         self._plan.event(start.parties.manager.email, "started", "Draft version 1")
-        keepers = PlanKeepers(self._plan) if workflow.patched(RECORDS_PATCH) else None
+        if workflow.patched(RECORDS_PATCH):
+            self._keepers = PlanKeepers(self._plan)
         try:
             await self._align_with_skip_level()
             while True:
@@ -135,8 +144,8 @@ class CoachingPlanWorkflow:
             await self._cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._effects.finish()
-        if keepers is not None:
-            await keepers.finish()
+        if self._keepers is not None:
+            await self._keepers.finish()
         assert self._plan.outcome is not None
         return self._plan.outcome
 
@@ -203,8 +212,10 @@ class CoachingPlanWorkflow:
         return False
 
     async def _go_live(self) -> None:
-        """Signed: one calendar series for the check-ins, everyone told, then the start date."""
+        """Signed: a sealed certificate of it, one calendar series for the check-ins, everyone
+        told, then the start date."""
         self._story.tell(Phase.active)
+        self._effects.seal_certificate(CertificateKind.signed, self._keepers)
         plan = self._plan
         timeline = plan.version.content.timeline
         await self._effects.publish_calendar()
@@ -294,11 +305,13 @@ class CoachingPlanWorkflow:
         await self._finish(NoticeKind.cancelled, actor=cancellation.author, text=cancellation.text)
 
     async def _finish(self, kind: NoticeKind, **about: Any) -> None:
-        """Closing and cancelling clean up alike: final document, calendar, everyone told."""
+        """Closing and cancelling clean up alike: final document, calendar, everyone told, and
+        a signed plan's final sealed record."""
         await self._effects.end_calendar(workflow.now())
         readers = self._plan.readers()
         await self._effects.publish(readers)
         await self._effects.notify(kind, readers, outcome=self._plan.outcome, **about)
+        self._effects.seal_certificate(CertificateKind.closed, self._keepers)
 
     async def _until_moved_on(
         self,
@@ -580,6 +593,9 @@ class CoachingPlanWorkflow:
             readers=plan.shared_with(),
             hr_included=Role.hr in plan.shared_roles(),
             series=self._effects.series,
+            parties=plan.parties,
+            phase=plan.phase,
+            team_member_included=plan.alignment_approved,
         )
 
     @workflow.query

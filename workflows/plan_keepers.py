@@ -31,6 +31,10 @@ class PlanKeepers:
             asyncio.create_task(self._keep_visible()),
         ]
 
+    def holds_events(self, count: int) -> bool:
+        """Whether HR's store holds the plan's first `count` events (and the state with them)."""
+        return self._audited[0] >= count
+
     async def finish(self) -> None:
         """Once the last state is recorded and shown, the keepers stop."""
         await workflow.wait_condition(self._kept_up)

@@ -3,6 +3,7 @@
 The document is found again by an app property holding the plan id, never by a stored id, so
 a publish that failed after creating it (and is retried) fills the same document. The body
 is rebuilt from the rendered HTML in one `batchUpdate`, which Google applies all or nothing.
+Certificates of completion are PDF files beside it in Drive, shared with the same people.
 """
 
 from __future__ import annotations
@@ -13,14 +14,20 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from googleapiclient.http import MediaInMemoryUpload
+
 from coaching.org import Person
-from integrations.documents import RenderedDocument
+from integrations.documents import CertificateFile, RenderedDocument
 from integrations.google.failures import execute, execute_pages
 from integrations.google.workspace import GoogleApi, GoogleWorkspace
 
 PLAN_ID_PROPERTY = "coachplanPlanId"
 STEP_PROPERTY = "coachplanStep"
+CERTIFICATE_OF_PROPERTY = "coachplanCertificateOf"
+"""A certificate's plan: not `PLAN_ID_PROPERTY`, which finds the plan's one document."""
+CERTIFICATE_PROPERTY = "coachplanCertificate"
 DOCUMENT_MIME_TYPE = "application/vnd.google-apps.document"
+PDF_MIME_TYPE = "application/pdf"
 READER_ROLE = "commenter"
 """Parties comment on the plan; only the application edits what they sign."""
 SHARING_MESSAGE = (
@@ -39,6 +46,10 @@ _LINE_BREAK = "\u000b"
 
 def document_address(file_id: str) -> str:
     return f"https://docs.google.com/document/d/{file_id}/edit"
+
+
+def file_address(file_id: str) -> str:
+    return f"https://drive.google.com/file/d/{file_id}/view"
 
 
 def u16(text: str) -> int:
@@ -246,6 +257,39 @@ class GoogleDocumentStore:
             self._share(file_id, document.share_with, document.hr_included)
             return document_address(file_id)
 
+    def publish_certificate(self, certificate: CertificateFile) -> str:
+        """Uploads the PDF as it is (Drive keeps the bytes, so the seal holds), found again by
+        its app properties on a retry and then overwritten, never duplicated."""
+        properties = {
+            CERTIFICATE_OF_PROPERTY: certificate.plan_id,
+            CERTIFICATE_PROPERTY: certificate.name,
+        }
+        media = MediaInMemoryUpload(certificate.pdf, mimetype=PDF_MIME_TYPE, resumable=False)
+        files = self._drive().files()
+        with self._plan_lock(certificate.plan_id):
+            found = self._find_file(
+                properties, f"looking for {certificate.name} of plan {certificate.plan_id}"
+            )
+            doing = f"uploading {certificate.name} of plan {certificate.plan_id}"
+            if found is None:
+                body: dict[str, Any] = {
+                    "name": certificate.title,
+                    "mimeType": PDF_MIME_TYPE,
+                    "appProperties": properties,
+                }
+                if self._folder_id:
+                    body["parents"] = [self._folder_id]
+                request = files.create(
+                    body=body, media_body=media, supportsAllDrives=True, fields="id"
+                )
+            else:
+                request = files.update(
+                    fileId=found["id"], media_body=media, supportsAllDrives=True, fields="id"
+                )
+            file_id = str(execute(request, doing)["id"])
+            self._share(file_id, certificate.share_with, certificate.hr_included)
+        return file_address(file_id)
+
     def remove_other_readers(
         self, plan_id: str, allowed: list[Person], hr_included: bool
     ) -> list[str]:
@@ -270,11 +314,17 @@ class GoogleDocumentStore:
 
     def _find(self, plan_id: str) -> dict[str, Any] | None:
         """The plan's document, the oldest if a race ever made two."""
-        quoted = plan_id.replace("\\", "\\\\").replace("'", "\\'")
-        query = (
-            f"appProperties has {{ key='{PLAN_ID_PROPERTY}' and value='{quoted}' }} "
-            "and trashed = false"
+        return self._find_file(
+            {PLAN_ID_PROPERTY: plan_id}, f"looking for the document of plan {plan_id}"
         )
+
+    def _find_file(self, properties: dict[str, str], doing: str) -> dict[str, Any] | None:
+        """The oldest file not in the trash that has all these app properties."""
+        terms = [
+            f"appProperties has {{ key='{key}' and value='{_quoted(value)}' }}"
+            for key, value in properties.items()
+        ]
+        query = " and ".join([*terms, "trashed = false"])
         extra = {"corpora": "allDrives"} if self._folder_id else {}
         listing = execute(
             self._drive()
@@ -288,7 +338,7 @@ class GoogleDocumentStore:
                 pageSize=10,
                 **extra,
             ),
-            f"looking for the document of plan {plan_id}",
+            doing,
         )
         files: list[dict[str, Any]] = listing.get("files") or []
         return files[0] if files else None
@@ -423,6 +473,10 @@ class GoogleDocumentStore:
             )
             removed.append(who)
         return removed
+
+
+def _quoted(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
 
 
 def _who(permission: dict[str, Any]) -> str:

@@ -2,11 +2,14 @@
 
 Every API client is built offline from the discovery documents bundled with
 google-api-python-client, one per thread (httplib2 is not thread-safe) and per impersonated
-person. `api_endpoint` points them somewhere other than Google: a local fake in the tests.
+person. `api_endpoint` points them somewhere other than Google: a local fake in the tests. It
+replaces the discovery document's root URL rather than being passed as the client's
+`api_endpoint`, which media uploads ignore.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from enum import StrEnum
 from pathlib import Path
@@ -15,7 +18,8 @@ from typing import Any
 import google_auth_httplib2
 import httplib2
 from google.oauth2 import service_account
-from googleapiclient.discovery import build
+from googleapiclient.discovery import build, build_from_document
+from googleapiclient.discovery_cache import get_static_doc
 
 HTTP_TIMEOUT_SECONDS = 30
 
@@ -28,15 +32,14 @@ class GoogleApi(StrEnum):
     directory = "directory"
 
 
-_DISCOVERY: dict[GoogleApi, tuple[str, str, str]] = {
-    GoogleApi.docs: ("docs", "v1", ""),
-    GoogleApi.drive: ("drive", "v3", "drive/v3/"),
-    GoogleApi.calendar: ("calendar", "v3", "calendar/v3/"),
-    GoogleApi.gmail: ("gmail", "v1", ""),
-    GoogleApi.directory: ("admin", "directory_v1", ""),
+_DISCOVERY: dict[GoogleApi, tuple[str, str]] = {
+    GoogleApi.docs: ("docs", "v1"),
+    GoogleApi.drive: ("drive", "v3"),
+    GoogleApi.calendar: ("calendar", "v3"),
+    GoogleApi.gmail: ("gmail", "v1"),
+    GoogleApi.directory: ("admin", "directory_v1"),
 }
-"""Name and version of each discovery document, and the service path an endpoint override
-must carry (Drive and Calendar keep theirs in the endpoint, the others in each method)."""
+"""Name and version of each bundled discovery document."""
 
 SCOPES: dict[GoogleApi, tuple[str, ...]] = {
     GoogleApi.docs: ("https://www.googleapis.com/auth/documents",),
@@ -117,16 +120,12 @@ class GoogleWorkspace:
         return scoped
 
     def _build(self, api: GoogleApi, subject: str) -> Any:
-        name, version, service_path = _DISCOVERY[api]
+        name, version = _DISCOVERY[api]
         http = google_auth_httplib2.AuthorizedHttp(
             self.credentials(api, subject), http=httplib2.Http(timeout=HTTP_TIMEOUT_SECONDS)
         )
-        options = {"api_endpoint": f"{self._endpoint}/{service_path}"} if self._endpoint else None
-        return build(
-            name,
-            version,
-            http=http,
-            client_options=options,
-            static_discovery=True,
-            cache_discovery=False,
-        )
+        if self._endpoint is None:
+            return build(name, version, http=http, static_discovery=True, cache_discovery=False)
+        discovery = json.loads(get_static_doc(name, version) or "{}")
+        discovery["rootUrl"] = f"{self._endpoint}/"
+        return build_from_document(discovery, http=http)

@@ -1,4 +1,5 @@
-"""Plan documents as files: an HTML and a Markdown file per version, and who may read each."""
+"""Plan documents as files: an HTML and a Markdown file per version, the sealed certificates,
+and who may read each."""
 
 from __future__ import annotations
 
@@ -7,17 +8,18 @@ import threading
 from pathlib import Path
 
 from coaching.org import Person
-from integrations.documents import RenderedDocument
+from integrations.documents import CertificateFile, RenderedDocument
 from integrations.local.files import file_uri, safe_name, write_atomically
 
 SHARING_FILE = "sharing.json"
 
 
 class LocalDocumentStore:
-    """Writes `root/documents/<plan_id>/v<N>.html`, `v<N>.md` and `sharing.json`.
+    """Writes `root/documents/<plan_id>/v<N>.html`, `v<N>.md`, the certificates' PDFs and
+    `sharing.json`.
 
-    `sharing.json` maps each version number to the emails it is shared with: the record a
-    real document store keeps as access grants.
+    `sharing.json` maps each version number, and each certificate's name, to the emails it is
+    shared with: the record a real document store keeps as access grants.
     """
 
     def __init__(self, root: Path) -> None:
@@ -33,6 +35,17 @@ class LocalDocumentStore:
         self._record_sharing(folder, document)
         return file_uri(html)
 
+    def publish_certificate(self, certificate: CertificateFile) -> str:
+        folder = self._folder / safe_name(certificate.plan_id, "plan id")
+        path = folder / safe_name(certificate.name, "certificate name")
+        write_atomically(path, certificate.pdf)
+        with self._sharing_lock:
+            record = self._read_record(folder)
+            certificates = record.setdefault("certificates", {})
+            certificates[certificate.name] = [person.email for person in certificate.share_with]
+            self._store_record(folder, certificate.plan_id, record)
+        return file_uri(path)
+
     def remove_other_readers(
         self, plan_id: str, allowed: list[Person], hr_included: bool
     ) -> list[str]:
@@ -40,35 +53,39 @@ class LocalDocumentStore:
         folder = self._folder / safe_name(plan_id, "plan id")
         emails = {person.email for person in allowed}
         with self._sharing_lock:
-            versions = self._read_sharing(folder)
+            record = self._read_record(folder)
+            versions = record["versions"]
             if not versions:
                 return []
             latest = max(versions, key=int)
             removed = [email for email in versions[latest] if email not in emails]
             if removed:
                 versions[latest] = [email for email in versions[latest] if email in emails]
-                self._store_sharing(folder, plan_id, versions)
+                self._store_record(folder, plan_id, record)
         return removed
 
     def _record_sharing(self, folder: Path, document: RenderedDocument) -> None:
         with self._sharing_lock:
-            self._write_sharing(folder, document)
-
-    def _write_sharing(self, folder: Path, document: RenderedDocument) -> None:
-        versions = self._read_sharing(folder)
-        versions[str(document.version)] = [person.email for person in document.share_with]
-        self._store_sharing(folder, document.plan_id, versions)
+            record = self._read_record(folder)
+            emails = [person.email for person in document.share_with]
+            record["versions"][str(document.version)] = emails
+            self._store_record(folder, document.plan_id, record)
 
     @staticmethod
-    def _store_sharing(folder: Path, plan_id: str, versions: dict[str, list[str]]) -> None:
-        ordered = dict(sorted(versions.items(), key=lambda item: int(item[0])))
-        record = {"plan_id": plan_id, "versions": ordered}
-        write_atomically(folder / SHARING_FILE, (json.dumps(record, indent=2) + "\n").encode())
+    def _store_record(folder: Path, plan_id: str, record: dict[str, dict[str, list[str]]]) -> None:
+        ordered: dict[str, object] = {
+            "plan_id": plan_id,
+            "versions": dict(sorted(record["versions"].items(), key=lambda item: int(item[0]))),
+        }
+        if record.get("certificates"):
+            ordered["certificates"] = dict(sorted(record["certificates"].items()))
+        write_atomically(folder / SHARING_FILE, (json.dumps(ordered, indent=2) + "\n").encode())
 
     @staticmethod
-    def _read_sharing(folder: Path) -> dict[str, list[str]]:
+    def _read_record(folder: Path) -> dict[str, dict[str, list[str]]]:
+        """Who may read each version and each certificate, by version number and name."""
         path = folder / SHARING_FILE
         if not path.exists():
-            return {}
-        versions: dict[str, list[str]] = json.loads(path.read_text())["versions"]
-        return versions
+            return {"versions": {}}
+        stored = json.loads(path.read_text())
+        return {key: stored[key] for key in ("versions", "certificates") if key in stored}

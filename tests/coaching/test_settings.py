@@ -248,3 +248,22 @@ def test_bad_codec_settings_name_the_variable(variables: dict[str, str], line: s
         Settings.from_env(variables)
 
     assert str(raised.value) == line
+
+
+def test_sealing_names_the_organisations_files_together() -> None:
+    settings = Settings.from_env(
+        {
+            "COACHPLAN_SEALING_KEY_FILE": "/etc/coachplan/seal.key",
+            "COACHPLAN_SEALING_CERTIFICATE_FILE": "/etc/coachplan/seal.pem",
+            "COACHPLAN_TIMESTAMP_URL": "https://tsa.example.com/",
+        }
+    )
+    assert settings.sealing_key_file == Path("/etc/coachplan/seal.key")
+    assert settings.timestamp_url == "https://tsa.example.com/"
+    with pytest.raises(SettingsError) as half:
+        Settings.from_env({"COACHPLAN_SEALING_KEY_FILE": "/etc/coachplan/seal.key"})
+    assert str(half.value) == (
+        "COACHPLAN_SEALING_KEY_FILE and COACHPLAN_SEALING_CERTIFICATE_FILE must be set together"
+    )
+    with pytest.raises(SettingsError, match=r"COACHPLAN_TIMESTAMP_URL: .* is not an http"):
+        Settings.from_env({"COACHPLAN_TIMESTAMP_URL": "tsa.example.com"})

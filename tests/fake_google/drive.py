@@ -1,4 +1,5 @@
-"""The fake's Drive API: files with app properties, copies of documents, and permissions.
+"""The fake's Drive API: files with app properties, copies of documents, uploaded content
+(multipart and simple media uploads), and permissions.
 
 A caller sees a file it owns or holds a permission on; any other id is `notFound`, as on
 Google. `files.list` understands only the query terms the application sends.
@@ -6,8 +7,11 @@ Google. `files.list` understands only the query terms the application sends.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import hashlib
 import itertools
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -63,6 +67,7 @@ class DriveFile:
     trashed: bool = False
     created: int = field(default_factory=lambda: next(_created))
     permissions: list[Permission] = field(default_factory=list)
+    content: bytes = b""
 
     def resource(self) -> dict[str, Any]:
         return {
@@ -119,6 +124,15 @@ def _field_masks(fields: str) -> list[tuple[str, str]]:
         depth += {"(": 1, ")": -1}.get(char, 0)
         current += char
     return masks
+
+
+def _multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], bytes]:
+    """The JSON metadata and the media of a multipart/related upload."""
+    message = email.message_from_bytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body, policy=email.policy.HTTP
+    )
+    metadata, media = (part.get_payload(decode=True) for part in message.iter_parts())  # type: ignore[attr-defined]
+    return json.loads(metadata), media
 
 
 def parse_query(query: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -249,6 +263,30 @@ def router(fake: FakeGoogle) -> APIRouter:
             file = new_file(subject, body, mime_type, "Untitled")
             if mime_type == DOCUMENT:
                 fake.docs.create(file.id, file.name)
+            return select(file.resource(), request.query_params.get("fields"))
+
+    @api.post("/upload/drive/v3/files")
+    async def upload(request: Request) -> dict[str, Any]:
+        """A new file with its metadata and content, as one multipart/related body."""
+        subject = caller(request)
+        if request.query_params.get("uploadType") != "multipart":
+            raise GoogleHttpError(400, "invalid", "The fake takes multipart uploads to create.")
+        body, content = _multipart(request.headers["content-type"], await request.body())
+        with fake.lock:
+            mime_type = str(body.get("mimeType") or "application/octet-stream")
+            file = new_file(subject, body, mime_type, "Untitled")
+            file.content = content
+            return select(file.resource(), request.query_params.get("fields"))
+
+    @api.patch("/upload/drive/v3/files/{file_id}")
+    async def replace_content(file_id: str, request: Request) -> dict[str, Any]:
+        subject = caller(request)
+        if request.query_params.get("uploadType") != "media":
+            raise GoogleHttpError(400, "invalid", "The fake takes media uploads to update.")
+        content = await request.body()
+        with fake.lock:
+            file = visible(file_id, subject, write=True)
+            file.content = content
             return select(file.resource(), request.query_params.get("fields"))
 
     @api.post("/drive/v3/files/{file_id}/copy")

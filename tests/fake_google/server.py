@@ -25,6 +25,7 @@ from tests.fake_google import calendar, directory, docs, drive, gmail
 SERVICE_PREFIXES = {
     "/token": "token",
     "/drive/": "drive",
+    "/upload/drive/": "drive",
     "/v1/documents": "docs",
     "/calendar/": "calendar",
     "/gmail/": "gmail",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from coaching.org import Person
-from integrations.documents import RenderedDocument
+from integrations.documents import CertificateFile, RenderedDocument
 from integrations.local.documents import LocalDocumentStore
 
 MANAGER = Person(id="mia", name="Mia Manager", email="mia@example.com")
@@ -84,3 +84,33 @@ def test_a_plan_id_that_is_not_a_file_name_is_refused(tmp_path: Path, plan_id: s
             document(1, [MANAGER]).model_copy(update={"plan_id": plan_id})
         )
     assert not (tmp_path / "documents").exists()
+
+
+def test_certificates_are_files_beside_the_versions_each_with_its_readers(tmp_path: Path) -> None:
+    store = LocalDocumentStore(tmp_path)
+    store.publish(document(1, [MANAGER]))
+    folder = tmp_path / "documents" / "abc123"
+
+    def certificate(name: str, pdf: bytes) -> CertificateFile:
+        return CertificateFile(
+            plan_id="abc123", name=name, title=name, pdf=pdf, share_with=[MANAGER, MEMBER]
+        )
+
+    signed = store.publish_certificate(certificate("certificate-v1-signed.pdf", b"%PDF-1 a"))
+    store.publish_certificate(certificate("certificate-v1-signed.pdf", b"%PDF-1 retried"))
+    store.publish_certificate(certificate("certificate-v1-closed.pdf", b"%PDF-1 final"))
+
+    assert signed == (folder / "certificate-v1-signed.pdf").resolve().as_uri()
+    assert (folder / "certificate-v1-signed.pdf").read_bytes() == b"%PDF-1 retried"
+    assert (folder / "certificate-v1-closed.pdf").read_bytes() == b"%PDF-1 final"
+    readers = [MANAGER.email, MEMBER.email]
+    assert sharing(tmp_path) == {
+        "plan_id": "abc123",
+        "versions": {"1": [MANAGER.email]},
+        "certificates": {
+            "certificate-v1-closed.pdf": readers,
+            "certificate-v1-signed.pdf": readers,
+        },
+    }
+    with pytest.raises(ValueError, match=r"certificate name '\.\./x\.pdf'"):
+        store.publish_certificate(certificate("../x.pdf", b"%PDF"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from email import policy
 from email.parser import BytesParser
@@ -24,6 +26,7 @@ PARTIES = {
 }
 """The example plan's manager, team member and skip-level, and the example org's HR."""
 DEMO_SECONDS = 15.0
+PYHANKO = str(Path(sys.executable).parent / "pyhanko")
 
 
 def demo_env(folder: Path) -> dict[str, str]:
@@ -141,3 +144,43 @@ async def test_after_the_demo_hr_sees_the_plan_closed_with_its_outcome(
     )
     assert refused.code == 2, refused
     assert "may not see HR's records" in refused.err
+
+
+async def test_the_demos_certificates_verify_with_coachplan_and_with_pyhanko(
+    demo: tuple[Ran, float, Path],
+) -> None:
+    """The local CA is made on first use and said; a third party checks a certificate with the
+    standalone pyhanko command against that root, and `coachplan verify --pdf` checks it all."""
+    ran, _, folder = demo
+    assert ran.code == 0, ran
+    root = folder / "keys" / "sealing-ca.pem"
+    assert f"made a local CA for sealing certificates of completion: {root}" in ran.out
+    (plan_folder,) = (folder / "documents").iterdir()
+    signed, closed = sorted(plan_folder.glob("certificate-*.pdf"), key=lambda p: "closed" in p.name)
+    assert signed.name.endswith("-signed.pdf")
+    assert closed.name.endswith("-closed.pdf")
+    assert f"Check one: coachplan verify --pdf {closed} --trust {root}" in ran.out
+
+    for certificate in (signed, closed):
+        verified = await coachplan(
+            "verify", "--pdf", str(certificate), "--trust", str(root), env=demo_env(folder)
+        )
+        assert verified.code == 0, verified
+        assert verified.out.rstrip().endswith("Everything holds.")
+        pyhanko = subprocess.run(
+            [
+                PYHANKO,
+                "sign",
+                "validate",
+                "--trust-replace",
+                "--trust",
+                str(root),
+                str(certificate),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert pyhanko.returncode == 0, pyhanko.stderr
+        assert ":INTACT:TRUSTED,UNTOUCHED" in pyhanko.stdout

@@ -12,6 +12,7 @@ from tests.signatures import signing_form
 from tests.web.browserless import KWAME, MARCUS, PRIYA, TOM, Browserless, Person, WebStack
 from tests.web.test_api import call, with_token
 from tests.web.test_plan_page import started
+from tests.workflows.running_plan import eventually
 
 
 async def in_signing(browser_for: Browserless) -> tuple[str, Person, Person]:
@@ -120,3 +121,27 @@ async def test_an_api_signature_is_identified_by_its_token_and_cannot_claim_evid
     assert signature.identified_by is not None
     assert signature.identified_by.method is IdentificationMethod.api_token
     assert signature.identified_by.subject == info["id"]
+
+
+async def test_the_parties_download_the_sealed_certificate_once_both_have_signed(
+    browser_for: Browserless, web: WebStack
+) -> None:
+    plan_id, priya, kwame = await in_signing(browser_for)
+    status = await web.status(plan_id)
+    for person in (priya, kwame):
+        signed = await person.post(f"/plans/{plan_id}/actions/sign", signing_form(status))
+        assert signed.status_code == 303, signed.text
+
+    async def listed() -> bool:
+        return "Certificate 1" in (await kwame.get(f"/plans/{plan_id}")).text
+
+    await eventually(listed)
+    pdf = await kwame.get(f"/plans/{plan_id}/certificates/1")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert hashlib.sha256(pdf.content).hexdigest() in (await kwame.get(f"/plans/{plan_id}")).text
+
+    tom = await browser_for.signed_in(TOM)
+    assert (await tom.get(f"/plans/{plan_id}/certificates/1")).status_code == 404
+    assert (await kwame.get(f"/plans/{plan_id}/certificates/2")).status_code == 404

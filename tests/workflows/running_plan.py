@@ -26,8 +26,9 @@ from coaching.actions import (
 from coaching.connection import describe_execution
 from coaching.notices import NoticeKind
 from coaching.org import Person
+from coaching.settings import Settings
 from coaching.status import Phase, PlanStatus
-from integrations import Integrations
+from integrations import Integrations, build_sealer
 from integrations.local.calendar import IcsCalendar
 from integrations.local.documents import LocalDocumentStore
 from integrations.local.mail import OutboxMailer
@@ -44,12 +45,13 @@ HISTORIES = Path(__file__).parent.parent / "histories"
 
 
 def local_integrations(folder: Path, store: Engine) -> Integrations:
-    """The real local integrations, writing under `folder`, and HR's store."""
+    """The real local integrations, writing under `folder`, HR's store, and a local CA's seal."""
     return Integrations(
         documents=LocalDocumentStore(folder),
         calendar=IcsCalendar(folder),
         mail=OutboxMailer(folder),
         records=PlanRecords(store),
+        sealer=build_sealer(Settings(data_dir=folder)),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -31,12 +32,7 @@ class SharingHiddenFromTheMailbox(LocalDocumentStore):
 @pytest.fixture
 def plan_integrations(tmp_path: Path, plan_store: Engine) -> Integrations:
     local = local_integrations(tmp_path, plan_store)
-    return Integrations(
-        documents=SharingHiddenFromTheMailbox(tmp_path),
-        calendar=local.calendar,
-        mail=local.mail,
-        records=local.records,
-    )
+    return replace(local, documents=SharingHiddenFromTheMailbox(tmp_path))
 
 
 async def test_a_plan_that_cannot_be_swept_is_named_and_nothing_else_changes(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from coaching.org import DirectoryEntry, OrgDirectory
 from coaching.policy import PlanPolicy
 from coaching.settings import Settings
 from coaching.status import Phase
-from integrations import Integrations, build_integrations
+from integrations import build_integrations
 from integrations.google.calendar import event_id
 from starter.plan_client import load_directory
 from store.plan_records import PlanRecords
@@ -124,13 +124,7 @@ async def google_plan(
 ) -> AsyncIterator[GooglePlan]:
     fake, settings = google
     built = build_integrations(settings)
-    integrations = Integrations(
-        documents=built.documents,
-        calendar=built.calendar,
-        mail=built.mail,
-        records=PlanRecords(sqlite_store),
-        web_url=built.web_url,
-    )
+    integrations = replace(built, records=PlanRecords(sqlite_store))
     parties = load_directory(settings).parties_for(MANAGER.email, MEMBER.email)
     assert [p.email for p in parties.everyone] == [p.email for p in PARTIES.everyone]
     task_queue = f"plans-{uuid.uuid4()}"
@@ -255,4 +249,18 @@ async def test_a_whole_plan_lives_in_google_workspace(google_plan: GooglePlan) -
     stored = (await plan.stored()).plan
     assert stored.document == f"https://docs.google.com/document/d/{document.id}/edit"
     assert stored.calendar is not None
+
+    await plan.handle.result()
+    certificates = [f for f in fake.drive.files.values() if f.mime_type == "application/pdf"]
+    assert sorted(f.app_properties["coachplanCertificate"] for f in certificates) == [
+        f"certificate-v{status.version}-closed.pdf",
+        f"certificate-v{status.version}-signed.pdf",
+    ], "sealed when both signed, and the final record at the cancellation"
+    for certificate in certificates:
+        assert certificate.parents == [FOLDER]
+        assert certificate.content.startswith(b"%PDF")
+        assert fake.drive.permissions_of(certificate.id) == {
+            **google_plan.readers(),
+            MAILBOX: "owner",
+        }, "shared like the plan's document, with its parties only"
     await plan.keep_history("google_workspace_swept_and_cancelled")

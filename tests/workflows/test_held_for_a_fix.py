@@ -4,6 +4,7 @@ without anyone telling the plan."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -44,9 +45,7 @@ def plan_integrations(
     tmp_path: Path, plan_store: Engine, mailbox: MailboxWithoutPermission
 ) -> Integrations:
     local = local_integrations(tmp_path, plan_store)
-    return Integrations(
-        documents=local.documents, calendar=local.calendar, mail=mailbox, records=local.records
-    )
+    return replace(local, mail=mailbox)
 
 
 async def test_a_step_needing_a_fix_holds_the_plan_until_it_goes_through(

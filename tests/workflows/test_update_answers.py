@@ -8,7 +8,7 @@ running when the next person acts. Nobody may be refused because of them.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -84,11 +84,8 @@ def slowdown() -> Slowdown:
 @pytest.fixture
 def plan_integrations(tmp_path: Path, plan_store: Engine, slowdown: Slowdown) -> Integrations:
     local = local_integrations(tmp_path, plan_store)
-    return Integrations(
-        documents=SlowDocuments(tmp_path, slowdown),
-        calendar=local.calendar,
-        mail=SlowMail(tmp_path, slowdown),
-        records=local.records,
+    return replace(
+        local, documents=SlowDocuments(tmp_path, slowdown), mail=SlowMail(tmp_path, slowdown)
     )
 
 

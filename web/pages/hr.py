@@ -18,8 +18,10 @@ from coaching.plan import Role
 from coaching.status import Outcome, Phase, PlanStatus
 from starter.hr_desk import HrFilters
 from starter.plan_client import PlanError, TemporalUnavailable
+from store.plan_looks import Through
 from web.forms import field_errors
 from web.identity import Context, PageViewer
+from web.plan_looks import record_look
 from web.templating import label, render
 
 router = APIRouter(include_in_schema=False)
@@ -115,6 +117,7 @@ async def plan_record(
 ) -> Response:
     """The stored record stands alone when Temporal cannot answer: HR still sees the history."""
     history = await run_in_threadpool(context.desk.history, viewer.email, plan_id)
+    await run_in_threadpool(record_look, context, viewer, plan_id, Through.hr_dashboard)
     live: PlanStatus | None = None
     unavailable = ""
     try:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -43,11 +44,14 @@ from coaching.schedule import check_in_times
 from coaching.status import CheckIn, CheckInStatus, Phase, PlanStatus
 from coaching.version_diff import diff_contents
 from starter.plan_client import ActionRefused
+from store.certificates import CertificateRecords
+from store.plan_looks import Through
 from web.csrf import csrf_protected
 from web.errors import status_of
 from web.forms import field_errors, form_items, nest
 from web.identity import Context, PageViewer, Viewer, signing_context
 from web.pages.plan_form import check_in_preview, content_values, form_options
+from web.plan_looks import record_look, who_opened
 from web.sign_in import take_flash
 from web.templating import label, render, when_agreed
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
@@ -270,6 +274,7 @@ async def plan_page(
     compare: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     status = await context.plans.status(plan_id, viewer.email)
+    await run_in_threadpool(record_look, context, viewer, plan_id, Through.page)
     return await _page(request, viewer, context, status, compare=compare)
 
 
@@ -291,6 +296,7 @@ async def signing_copy_page(viewer: PageViewer, context: Context, plan_id: PlanI
     """The current version exactly as it is put up for signature: the bytes a signature's
     document hash binds. Served as it is, sandboxed, with nothing of the app around it."""
     status = await context.plans.status(plan_id, viewer.email)
+    await run_in_threadpool(record_look, context, viewer, plan_id, Through.page)
     copy = signing_copy(status.plan_id, status.versions[-1], status.parties)
     return Response(
         copy.html,
@@ -472,5 +478,9 @@ async def _page(
         )
         if "revise" in offered
         else None,
+        who_opened=await who_opened(context, status),
+        certificates=await run_in_threadpool(
+            CertificateRecords(context.desk.engine).of, status.plan_id
+        ),
         **_diff(status, compare),
     )
