@@ -89,7 +89,7 @@ async def test_without_a_key_file_each_process_says_how_to_create_it(tmp_path: P
     assert worker.code == 1, worker
     assert missing in worker.err
     assert "Traceback" not in worker.err
-    assert not (tmp_path / "keys").exists()
+    assert not Settings(data_dir=tmp_path).payload_keys_path.exists()
 
 
 async def _worker(env: dict[str, str]) -> Ran:
