@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 from activities import plan_activities
 from activities.failures import IntegrationFailures
 from coaching.connection import connect
+from coaching.key_ring import KeyRingError
 from coaching.settings import Settings, SettingsError
 from integrations import Integrations, build_integrations
 from integrations.sealing import SealingSetupError
@@ -125,7 +126,7 @@ def main() -> None:
         sys.exit(f"coachplan-worker: bad configuration\n{error}")
     try:
         asyncio.run(run(settings))
-    except (SchemaOutdated, GoogleSetupError, SealingSetupError) as error:
+    except (SchemaOutdated, GoogleSetupError, SealingSetupError, KeyRingError) as error:
         log.error("%s", error)
         sys.exit(1)
     except RuntimeError as error:

@@ -58,7 +58,8 @@ from temporalio.testing import WorkflowEnvironment
 from bench.sample_plans import SEED, PlanFactory, build_directory, overdue_ids
 from bench.timing import WARMUP, Percentiles, measure, measure_async
 from coaching.actions import workflow_id_for
-from coaching.converter import data_converter
+from coaching.converter import plan_data_converter
+from coaching.key_ring import KeyRing
 from coaching.records import PlanRecord
 from coaching.status import (
     Phase,
@@ -246,7 +247,7 @@ async def visibility_overdue_ids(
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal),
         search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=data_converter,
+        data_converter=plan_data_converter(KeyRing.generate()),
         dev_server_log_level="error",
     )
     async with env:

@@ -69,8 +69,9 @@ from temporalio.testing import WorkflowEnvironment
 from bench.hr_queries import fill
 from bench.sample_plans import SEED, Directory, PlanFactory
 from bench.timing import WARMUP, Percentiles, settle_memory
-from coaching.converter import data_converter
+from coaching.converter import plan_data_converter
 from coaching.form import PlanForm
+from coaching.key_ring import KeyRing
 from coaching.org import OrgDirectory
 from coaching.records import PlanRecord
 from coaching.settings import Settings
@@ -180,10 +181,10 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+async def dev_server(keys: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
     console.print("Starting a Temporal dev server")
     env = await WorkflowEnvironment.start_local(
-        data_converter=data_converter,
+        data_converter=plan_data_converter(keys),
         dev_server_existing_path=str(installed_binary("temporal")),
         dev_server_log_level="error",
         search_attributes=SEARCH_ATTRIBUTES,
@@ -492,7 +493,8 @@ async def measure(arguments: argparse.Namespace, stack: AsyncExitStack) -> Outco
     console.print(f"Generating {arguments.plans:,} plans over {ORG_FILE.name} (seed {SEED})")
     records = generate_plans(arguments.plans, org, now)
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="web-bench-")))
-    env = await stack.enter_async_context(dev_server())
+    keys = KeyRing.generate()
+    env = await stack.enter_async_context(dev_server(keys))
     settings = Settings(
         data_dir=folder,
         task_queue=f"web-bench-{uuid.uuid4().hex[:8]}",
@@ -501,6 +503,7 @@ async def measure(arguments: argparse.Namespace, stack: AsyncExitStack) -> Outco
         web_host="127.0.0.1",
         web_port=free_port(),
     )
+    keys.save(settings.payload_keys_path, replace=False)
     fill_store(settings, records)
     await stack.enter_async_context(running_worker(env, settings))
     server = await stack.enter_async_context(web_server(settings, folder / "web.log"))

@@ -1,4 +1,4 @@
-"""The one place a process connects to Temporal, so a payload codec can be added here later."""
+"""The one place a process connects to Temporal: with the plans' converter and payload keys."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ from temporalio.api.workflowservice.v1 import (
 )
 from temporalio.client import Client
 
-from coaching.converter import data_converter
+from coaching.converter import configured_data_converter
 from coaching.settings import Settings
 
 
 async def connect(settings: Settings) -> Client:
-    """A client that sends the domain's pydantic models as JSON."""
+    """A client that sends the domain's pydantic models as JSON, encrypted with the configured
+    key ring (`KeyRingError` if it cannot be read, before any connection is tried)."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.namespace,
-        data_converter=data_converter,
+        data_converter=configured_data_converter(settings),
     )
 
 

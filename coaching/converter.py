@@ -1,9 +1,12 @@
-"""How plans travel through Temporal: pydantic models as JSON, bad input refused in words.
+"""How plans travel through Temporal: pydantic models as JSON, encrypted, bad input refused
+in words.
 
 A malformed action (from a script, or a web form that skipped its checks) fails to decode
 inside the workflow; the SDK would refuse it as "Failed decoding arguments". Raising an
 `ApplicationError` instead refuses it with the field and the rule. One converter for every
-client, worker and replayer, so a payload codec can be added here for all of them at once.
+client, worker and replayer: each payload is encrypted with the key ring's active key, and
+failures keep their message and stack trace in an (encrypted) payload too, since a refusal
+may quote plan text.
 """
 
 from __future__ import annotations
@@ -16,11 +19,15 @@ from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
 from temporalio.converter import (
     CompositePayloadConverter,
     DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
     DefaultPayloadConverter,
     JSONPlainPayloadConverter,
 )
 from temporalio.exceptions import ApplicationError
 
+from coaching.key_ring import KeyRing, load_key_ring
+from coaching.payload_codec import PlanPayloadCodec
+from coaching.settings import Settings
 from coaching.validation import explain
 
 
@@ -47,4 +54,14 @@ class PlanPayloadConverter(CompositePayloadConverter):
         )
 
 
-data_converter = DataConverter(payload_converter_class=PlanPayloadConverter)
+def plan_data_converter(keys: KeyRing) -> DataConverter:
+    return DataConverter(
+        payload_converter_class=PlanPayloadConverter,
+        payload_codec=PlanPayloadCodec(keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def configured_data_converter(settings: Settings) -> DataConverter:
+    """With the configured key ring; `KeyRingError` names the variable if it cannot be read."""
+    return plan_data_converter(load_key_ring(settings))

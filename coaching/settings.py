@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Self
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -62,6 +63,9 @@ ENV_VARS: dict[str, str] = {
     "google_admin": "COACHPLAN_GOOGLE_ADMIN",
     "google_customer": "COACHPLAN_GOOGLE_CUSTOMER",
     "time_zone": "COACHPLAN_TIME_ZONE",
+    "payload_keys_file": "COACHPLAN_PAYLOAD_KEYS_FILE",
+    "codec_ui_origins": "COACHPLAN_CODEC_UI_ORIGINS",
+    "codec_operators": "COACHPLAN_CODEC_OPERATORS",
 }
 """Which environment variable sets which field; errors name the variable, not the field."""
 
@@ -90,6 +94,23 @@ def _web_address(url: str | None) -> str | None:
     if re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url) is None:
         raise ValueError(f"'{url}' is not an http(s) address (for example http://localhost:8000)")
     return url
+
+
+def _comma_separated(value: object) -> object:
+    """A variable holds a list as `a,b,c`; spaces around the commas do not count."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+def _origin(origin: str) -> str:
+    origin = origin.strip().rstrip("/")
+    if re.fullmatch(r"https?://[^\s/:]+(:[0-9]{1,5})?", origin) is None:
+        raise ValueError(
+            f"'{origin}' is not an origin: scheme, host and port only "
+            "(for example https://temporal.example.com or http://localhost:8233)"
+        )
+    return origin
 
 
 def _time_stamping_server(url: str | None) -> str | None:
@@ -193,6 +214,18 @@ class Settings(BaseModel):
     """Company holidays, on which pages warn about a check-in: comma-separated ISO dates
     (2026-12-24,2026-12-25), or the path of an .ics file whose all-day events are the holidays
     (each day of a multi-day event counts; events with a time of day do not)."""
+    payload_keys_file: Path | None = None
+    """The key ring that encrypts every Temporal payload; `<data_dir>/keys/payload-keys.json`
+    if unset. Every worker, web app and CLI of a namespace needs the same file."""
+    codec_ui_origins: Annotated[
+        tuple[Annotated[str, AfterValidator(_origin)], ...] | None,
+        BeforeValidator(_comma_separated),
+    ] = None
+    """The Temporal UI's origins, the only pages that may call the codec endpoints with the
+    viewer's cookie; by default the local UI's (`http://localhost:<ui_port>` and
+    `http://127.0.0.1:<ui_port>`)."""
+    codec_operators: Annotated[tuple[Email, ...], BeforeValidator(_comma_separated)] = ()
+    """Operators (emails) who may read decoded plans in the Temporal UI, besides HR."""
 
     # Sealing certificates of completion.
     sealing_key_file: Path | None = None
@@ -278,6 +311,16 @@ class Settings(BaseModel):
     def web_url(self) -> str:
         return self.base_url or f"http://localhost:{self.web_port}"
 
+    @property
+    def payload_keys_path(self) -> Path:
+        return self.payload_keys_file or self.data_dir / "keys" / "payload-keys.json"
+
+    @property
+    def codec_origins(self) -> tuple[str, ...]:
+        return self.codec_ui_origins or tuple(
+            f"http://{host}:{self.ui_port}" for host in ("localhost", "127.0.0.1")
+        )
+
     def plan_url(self, plan_id: str) -> str:
         return f"{self.web_url}/plans/{plan_id}"
 
@@ -313,5 +356,7 @@ class Settings(BaseModel):
         """The variables that recreate these settings in a child process."""
         values = {field: getattr(self, field) for field in ENV_VARS}
         return {
-            var: str(values[field]) for field, var in ENV_VARS.items() if values[field] is not None
+            var: ",".join(value) if isinstance(value, tuple) else str(value)
+            for field, var in ENV_VARS.items()
+            if (value := values[field]) is not None
         }

@@ -13,6 +13,8 @@ from typing import Annotated, NoReturn
 import typer
 from sqlalchemy.exc import OperationalError
 
+from coaching.key_ring import KeyRingError
+from coaching.payload_codec import PayloadKeyError
 from coaching.status import Outcome, Phase, PlanStatus
 from coaching.verification import VerificationReport
 from starter.act_commands import act_app
@@ -40,6 +42,7 @@ from starter.display import (
 )
 from starter.hr_desk import HrDesk, HrFilters
 from starter.hr_display import show_history, show_hr_plans, show_overdue, show_verification
+from starter.key_commands import keys_app
 from starter.plan_client import (
     DatabaseUnavailable,
     PlanClient,
@@ -69,6 +72,7 @@ db_app = typer.Typer(help="HR's database (SQLite by default, PostgreSQL by DATAB
 app.add_typer(db_app, name="db")
 app.add_typer(schedules_app, name="schedules")
 app.add_typer(google_app, name="google")
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> NoReturn:
@@ -246,7 +250,8 @@ def demo(
     from starter.demo import run_demo
 
     folder = data_dir or settings().data_dir / "demo"
-    raise typer.Exit(asyncio.run(run_demo(folder, settings(), console)))
+    with explained():
+        raise typer.Exit(asyncio.run(run_demo(folder, settings(), console)))
 
 
 @app.command()
@@ -385,7 +390,13 @@ def hr_show(
     try:
         status: PlanStatus | None = asyncio.run(with_client(live))
         unavailable = ""
-    except (PlanError, TemporalUnavailable, DatabaseUnavailable) as error:
+    except (
+        PlanError,
+        TemporalUnavailable,
+        DatabaseUnavailable,
+        KeyRingError,
+        PayloadKeyError,
+    ) as error:
         status, unavailable = None, str(error)
     if json_:
         print(

@@ -21,7 +21,9 @@ from coaching.actions import (
     Action,
 )
 from coaching.form import PlanForm
+from coaching.key_ring import KeyRingError
 from coaching.org import DirectoryError, OrgDirectory
+from coaching.payload_codec import PayloadKeyError
 from coaching.settings import Settings, SettingsError
 from coaching.validation import describe, explain
 from starter.local_stack import EXAMPLE_FORM
@@ -58,14 +60,14 @@ def settings() -> Settings:
 @contextmanager
 def explained() -> Iterator[None]:
     """Turns every failure a person can cause into a sentence: exit 2 for what they typed,
-    exit 1 for a server or database that cannot be reached."""
+    exit 1 for a server or database that cannot be reached, or payload keys that are missing."""
     try:
         yield
     except ValidationError as error:
         fail(explain(error))
     except PlanError as error:
         fail(str(error))
-    except (TemporalUnavailable, DatabaseUnavailable) as error:
+    except (TemporalUnavailable, DatabaseUnavailable, KeyRingError, PayloadKeyError) as error:
         fail(str(error), code=1)
 
 

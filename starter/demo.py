@@ -37,9 +37,10 @@ from coaching.actions import (
     SupportDelivery,
     workflow_id_for,
 )
-from coaching.converter import data_converter
+from coaching.converter import plan_data_converter
 from coaching.evidence import CLI_DEVELOPMENT
 from coaching.form import PlanForm
+from coaching.key_ring import key_ring_on_first_use
 from coaching.plan import ActivityStatus
 from coaching.settings import Settings
 from coaching.status import CheckInStatus, Phase, PlanStatus
@@ -278,6 +279,7 @@ async def run_demo(folder: Path, settings: Settings, console: Console) -> int:
         | _sealed_like(local_ca)
     )
     console.print(upgrade_database(settings.database))
+    keys = key_ring_on_first_use(settings, console.print)
     made = prepare_local_sealing(settings)
     if made is not None:
         console.print(made, highlight=False)
@@ -286,7 +288,7 @@ async def run_demo(folder: Path, settings: Settings, console: Console) -> int:
     manager = directory.by_id(directory.by_email(form.team_member).manager or "").email
     console.rule("A coaching plan, 30 days in seconds (time-skipping test server)")
     async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter,
+        data_converter=plan_data_converter(keys),
         runtime=QUIET_RUNTIME,
         test_server_existing_path=str(installed_binary("temporal-test-server")),
     ) as env:

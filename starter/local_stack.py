@@ -33,6 +33,7 @@ from temporalio.service import RPCError
 
 from coaching.connection import connect
 from coaching.form import PlanForm
+from coaching.key_ring import KeyRingError, key_ring_on_first_use
 from coaching.org import OrgDirectory
 from coaching.settings import ENV_VARS, Settings
 from coaching.visibility import dev_server_flags
@@ -60,6 +61,7 @@ CLI_SETTINGS = (
     "org_file",
     "database_url",
     "secret_key",
+    "payload_keys_file",
 )
 """What the commands the banner prints read: they reach this stack only with the same values."""
 LOG_TAIL_LINES = 15
@@ -94,6 +96,7 @@ def run_local_stack(settings: Settings) -> int:
     try:
         _check_can_start(settings)
         _prepare_database(settings)
+        _prepare_keys(settings)
     except StackError as error:
         print(f"coachplan up: {error}", file=sys.stderr, flush=True)
         return 1
@@ -140,6 +143,14 @@ def _prepare_database(settings: Settings) -> None:
             f"cannot prepare HR's database at {settings.database}: {error.orig} "
             "(check DATABASE_URL)"
         ) from None
+
+
+def _prepare_keys(settings: Settings) -> None:
+    """The worker, the web app and the CLI all read the key ring: it exists before them."""
+    try:
+        key_ring_on_first_use(settings, lambda line: print(line, flush=True))
+    except KeyRingError as error:
+        raise StackError(str(error)) from None
 
 
 def _in_use(host: str, port: int) -> bool:
@@ -202,6 +213,8 @@ async def _start_server(settings: Settings) -> _Child:
                 str(settings.temporal_port),
                 "--ui-port",
                 str(settings.ui_port),
+                "--ui-codec-endpoint",
+                codec_endpoint(settings),
                 "--namespace",
                 settings.namespace,
                 "--log-level",
@@ -212,6 +225,11 @@ async def _start_server(settings: Settings) -> _Child:
         )
     print(f"started the Temporal server (pid {process.pid}), logging to {log}", flush=True)
     return _Child("the Temporal server", process, log)
+
+
+def codec_endpoint(settings: Settings) -> str:
+    """Where the Temporal UI asks the web app to decode payloads, for people allowed to."""
+    return f"{settings.web_url}/codec"
 
 
 async def _start_worker(settings: Settings) -> _Child:
@@ -362,6 +380,8 @@ def next_steps(settings: Settings) -> str:
             f"  Temporal     {settings.temporal_address}, namespace {settings.namespace}, "
             f"task queue {settings.task_queue}",
             f"  Files        {settings.data_dir}/ ({_what_is_in_files(settings)})",
+            f"  Keys         {settings.payload_keys_path} (encrypts every Temporal payload: "
+            "back it up)",
             f"  Logs         {logs} (here: warnings and errors only)",
             f"  HR's records {_without_password(settings.database)}",
             "",

@@ -9,6 +9,7 @@ from rich.markup import escape
 from temporalio.service import RPCError
 
 from coaching.connection import connect
+from coaching.key_ring import KeyRingError
 from starter.command_line import console, fail, settings
 from starter.schedules import ensure_schedules
 
@@ -38,6 +39,8 @@ def ensure() -> None:
 
     try:
         asyncio.run(work())
+    except KeyRingError as error:
+        fail(str(error), code=1)
     except (RuntimeError, RPCError) as error:
         fail(f"Temporal at {configured.temporal_address} is unreachable: {error}", code=1)
 

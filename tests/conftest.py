@@ -17,11 +17,11 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 from temporalio.testing import WorkflowEnvironment
 
-from coaching.converter import data_converter
 from coaching.visibility import SEARCH_ATTRIBUTES, register_search_attributes
 from starter.binaries import installed_binary
 from store.database import create_store_engine, database_url
 from store.schema import upgrade
+from tests.payload_keys import TEST_CONVERTER
 
 POSTGRES_URL = os.environ.get(
     "COACHPLAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -31,7 +31,7 @@ POSTGRES_URL = os.environ.get(
 @pytest.fixture
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter,
+        data_converter=TEST_CONVERTER,
         test_server_existing_path=str(installed_binary("temporal-test-server")),
     )
     async with env:
@@ -43,7 +43,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
     """A real dev server (about 1.5 s to start), shared by the tests that need one."""
     env = await WorkflowEnvironment.start_local(
-        data_converter=data_converter,
+        data_converter=TEST_CONVERTER,
         dev_server_existing_path=str(installed_binary("temporal")),
         dev_server_log_level="error",
         search_attributes=SEARCH_ATTRIBUTES,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import queue
 import re
@@ -14,20 +16,28 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
+from coaching.actions import workflow_id_for
 from coaching.connection import connect
+from coaching.form import PlanForm
 from coaching.settings import Settings
 from coaching.visibility import SEARCH_ATTRIBUTES
-from starter.local_stack import READY, next_steps, run_local_stack
+from starter.binaries import installed_binary
+from starter.local_stack import EXAMPLE_FORM, READY, next_steps, run_local_stack
+from store.api_tokens import ApiTokens
+from store.database import create_store_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 25.0
 STOP_TIMEOUT = 20.0
 
+COACHPLAN = str(Path(sys.executable).parent / "coachplan")
+PRIYA = "priya.raman@example.com"
 RUN_STACK = (
     "from coaching.settings import Settings\n"
     "from starter.local_stack import run_local_stack\n"
@@ -59,7 +69,10 @@ class Stack:
 
     def __init__(self, data_dir: Path) -> None:
         self.settings = Settings(
-            temporal_address=f"localhost:{free_port()}", ui_port=free_port(), data_dir=data_dir
+            temporal_address=f"localhost:{free_port()}",
+            ui_port=free_port(),
+            web_port=free_port(),
+            data_dir=data_dir,
         )
         self.output: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
@@ -166,6 +179,75 @@ def test_up_serves_temporal_and_the_ui_then_stops_on_ctrl_c(stack: Stack) -> Non
     assert f"  Logs         {data_dir}/worker.log, {data_dir}/web.log" in output
     assert " INFO " not in output, "INFO records go to the log files only"
     assert "INFO coachplan.worker: worker started" in (data_dir / "worker.log").read_text()
+
+
+def test_up_makes_the_key_ring_and_temporal_keeps_only_ciphertext(stack: Stack) -> None:
+    """The acceptance: with `make run` up and a plan started, `temporal workflow show` prints
+    no name, email or plan text; the UI asks the web app to decode, and so may HR's CLI."""
+    stack.wait_for(READY, START_TIMEOUT)
+    settings = stack.settings
+    assert f"created the payload key ring {settings.payload_keys_path}" in "\n".join(stack.output)
+    ui = f"http://localhost:{settings.ui_port}/api/v1/settings"
+    with urllib.request.urlopen(ui, timeout=5) as response:
+        codec = json.load(response)["Codec"]
+    assert codec["Endpoint"] == f"http://localhost:{settings.web_port}/codec"
+
+    env = {**os.environ, **settings.as_env()}
+    started = subprocess.run(
+        [COACHPLAN, "start", "--form", "examples/plan.yaml", "--as", PRIYA],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 0, started
+    plan_id = re.search(r"Started plan ([0-9a-f]{12}) ", started.stdout)
+    assert plan_id is not None, started
+    show = [
+        str(installed_binary("temporal")),
+        "workflow",
+        "show",
+        "--workflow-id",
+        workflow_id_for(plan_id[1]),
+        "--address",
+        settings.temporal_address,
+    ]
+    deadline = time.monotonic() + 20
+    while not re.search(
+        r"ACTIVITY_TASK_COMPLETED|ActivityTaskCompleted", as_json := _run(show, "-o", "json")
+    ):
+        assert time.monotonic() < deadline, as_json
+        time.sleep(0.5)
+    printed = "\n".join([_run(show), _run(show, "--detailed"), as_json])
+
+    form = PlanForm.load(EXAMPLE_FORM)
+    for secret in (
+        "Priya",
+        "Kwame",
+        "Marcus",
+        "Raman",
+        "Mensah",
+        PRIYA,
+        form.team_member,
+        form.development_area[:40],
+        form.goal.specific[:40],
+        form.current_state[:40],
+    ):
+        assert secret not in printed, secret
+    assert base64.b64encode(b"binary/encrypted").decode() in as_json
+
+    engine = create_store_engine(settings.database)
+    token = ApiTokens(engine).create("grace.liu", "codec", datetime.now(UTC)).token
+    engine.dispose()
+    codec = [f"--codec-endpoint={settings.web_url}/codec", f"--codec-auth=Bearer {token}"]
+    assert form.development_area in _run(show, "--detailed", *codec), "HR reads it decoded"
+
+
+def _run(command: list[str], *options: str) -> str:
+    ran = subprocess.run([*command, *options], capture_output=True, text=True, timeout=30)
+    assert ran.returncode == 0, ran
+    return ran.stdout
 
 
 def test_the_banner_carries_the_addresses_and_ports_chosen(tmp_path: Path) -> None:

@@ -16,12 +16,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from temporalio.client import Client
 
 from coaching.connection import connect
+from coaching.key_ring import load_key_ring
+from coaching.payload_codec import PlanPayloadCodec
 from coaching.settings import Settings
 from starter.hr_desk import HrDesk
 from starter.plan_client import PlanClient, TemporalUnavailable
 from store.api_tokens import ApiTokens
 from store.hr_queries import HrQueries
-from web import api, oidc, sign_in
+from web import api, codec, oidc, sign_in
 from web.context import WebContext
 from web.errors import install_error_handlers
 from web.pages import certificates, hr, my_plans, new_plan, plan, profile, verification
@@ -33,8 +35,10 @@ SESSION_COOKIE = "coachplan_session"
 
 
 def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
-    """Refuses to start (`DatabaseUnavailable`) on a database `coachplan db upgrade` has not
-    prepared; connects to Temporal at start-up unless given a client."""
+    """Refuses to start on a database `coachplan db upgrade` has not prepared
+    (`DatabaseUnavailable`) or without the payload keys (`KeyRingError`); connects to Temporal
+    at start-up unless given a client."""
+    payload_codec = PlanPayloadCodec(load_key_ring(settings))
     desk = HrDesk.open(settings)
 
     def context_for(temporal: Client) -> WebContext:
@@ -44,6 +48,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
             desk=desk,
             tokens=ApiTokens(desk.engine),
             holidays=settings.company_holidays(),
+            codec=payload_codec,
         )
 
     @asynccontextmanager
@@ -78,6 +83,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
         same_site="lax",
         https_only=https,
     )
+    app.add_middleware(codec.CodecCors, origins=settings.codec_origins)
     app.add_middleware(SecurityHeaders, https=https)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -92,6 +98,7 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
         hr.router,
         profile.router,
         api.router,
+        codec.router,
     ):
         app.include_router(router)
     return app

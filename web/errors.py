@@ -1,4 +1,5 @@
-"""Every failure as a person or a program expects it: a page under `/`, JSON under `/api`.
+"""Every failure as a person or a program expects it: a page under `/`, JSON under `/api` and
+`/codec` (the Temporal UI's codec endpoint).
 
 JSON errors are `{"detail": [{"field": ..., "rule": ...}]}`: 401 not signed in, 403 a CSRF
 token missing or an action this person may not take, 404 what you may not see (exactly as
@@ -72,7 +73,7 @@ def status_of(error: PlanError) -> int:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api")
+    return request.url.path.startswith(("/api", "/codec"))
 
 
 def _answer(request: Request, status: int, problems: list[Problem], title: str) -> Response:

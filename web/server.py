@@ -7,6 +7,7 @@ import sys
 
 import uvicorn
 
+from coaching.key_ring import KeyRingError
 from coaching.settings import Settings, SettingsError
 from starter.plan_client import DatabaseUnavailable, PlanError
 from web.app import create_app
@@ -18,7 +19,7 @@ def serve(settings: Settings) -> int:
     """Runs until Ctrl-C or SIGTERM; 1 when the app cannot start (the reason is printed)."""
     try:
         app = create_app(settings)
-    except (DatabaseUnavailable, PlanError) as error:
+    except (DatabaseUnavailable, PlanError, KeyRingError) as error:
         print(f"coachplan web: {error}", file=sys.stderr, flush=True)
         return 1
     config = uvicorn.Config(

@@ -18,7 +18,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.notifications import CONFIDENTIALITY_LINE, NotificationActivities, SentNotice
-from coaching.converter import data_converter
 from coaching.notices import CheckInMoment, Notice, NoticeKind
 from coaching.org import Parties
 from coaching.plan import Role
@@ -27,6 +26,7 @@ from integrations.failures import IntegrationFailure
 from integrations.local.mail import OutboxMailer
 from integrations.recipients import REFUSED
 from tests.activities.conftest import END, HR, MANAGER, MEMBER, SKIP, START
+from tests.payload_keys import TEST_CONVERTER
 
 PLAN_ID = "p1a2b3c4"
 PLAN_URL = f"http://localhost:8000/plans/{PLAN_ID}"
@@ -731,7 +731,7 @@ def test_a_language_without_its_own_templates_reads_the_default_ones(
     assert text.startswith("Dear Mara Keller,\n")
 
 
-def test_results_recorded_by_the_old_activity_still_decode() -> None:
+async def test_results_recorded_by_the_old_activity_still_decode() -> None:
     """Recorded histories hold the one-message result; replaying them must still decode it."""
     decoded = []
     for path in sorted(HISTORIES.glob("*.json")):
@@ -745,9 +745,7 @@ def test_results_recorded_by_the_old_activity_still_decode() -> None:
         for event in history.events:
             completed = event.activity_task_completed_event_attributes
             if completed.scheduled_event_id in scheduled:
-                [result] = data_converter.payload_converter.from_payloads(
-                    completed.result.payloads, [SentNotice]
-                )
+                [result] = await TEST_CONVERTER.decode(completed.result.payloads, [SentNotice])
                 decoded.append(result)
 
     assert decoded

@@ -198,6 +198,58 @@ def test_unusable_holidays_name_the_variable(value: str, message: str) -> None:
     assert str(raised.value) == message
 
 
+def test_the_payload_keys_live_in_the_data_folder_unless_set() -> None:
+    assert Settings.from_env({"COACHPLAN_DATA_DIR": "/srv/coachplan"}).payload_keys_path == Path(
+        "/srv/coachplan/keys/payload-keys.json"
+    )
+    chosen = Settings.from_env({"COACHPLAN_PAYLOAD_KEYS_FILE": "/etc/coachplan/keys.json"})
+    assert chosen.payload_keys_path == Path("/etc/coachplan/keys.json")
+
+
+def test_the_codec_answers_the_local_ui_by_default() -> None:
+    assert Settings.from_env({"COACHPLAN_UI_PORT": "9233"}).codec_origins == (
+        "http://localhost:9233",
+        "http://127.0.0.1:9233",
+    )
+    assert Settings().codec_operators == ()
+
+
+def test_codec_origins_and_operators_are_comma_separated() -> None:
+    settings = Settings.from_env(
+        {
+            "COACHPLAN_CODEC_UI_ORIGINS": "https://temporal.example.com/, http://localhost:8233",
+            "COACHPLAN_CODEC_OPERATORS": "Ops@Example.com,, sre@example.com ",
+        }
+    )
+
+    assert settings.codec_origins == ("https://temporal.example.com", "http://localhost:8233")
+    assert settings.codec_operators == ("ops@example.com", "sre@example.com")
+    assert Settings.from_env(settings.as_env()) == settings
+
+
+@pytest.mark.parametrize(
+    ("variables", "line"),
+    [
+        (
+            {"COACHPLAN_CODEC_UI_ORIGINS": "https://temporal.example.com/ui"},
+            "COACHPLAN_CODEC_UI_ORIGINS: 'https://temporal.example.com/ui' is not an origin: "
+            "scheme, host and port only (for example https://temporal.example.com or "
+            "http://localhost:8233)",
+        ),
+        (
+            {"COACHPLAN_CODEC_OPERATORS": "ops"},
+            "COACHPLAN_CODEC_OPERATORS: 'ops' is not an email address",
+        ),
+    ],
+    ids=["origin-with-a-path", "operator-not-an-email"],
+)
+def test_bad_codec_settings_name_the_variable(variables: dict[str, str], line: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env(variables)
+
+    assert str(raised.value) == line
+
+
 def test_sealing_names_the_organisations_files_together() -> None:
     settings = Settings.from_env(
         {

@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from coaching.settings import Settings
 from integrations import build_integrations
 from store.schema import upgrade_database
+from tests.payload_keys import write_test_keys
 from tests.starter.cli_runner import Cli, hermetic_env
 from worker import build_worker
 
@@ -33,6 +34,7 @@ async def cli(
         COACHPLAN_SECRET_KEY=f"cli-test-{uuid.uuid4().hex}",
     )
     upgrade_database(settings.database)
+    write_test_keys(settings)
     with ThreadPoolExecutor(max_workers=8) as executor:
         worker = build_worker(
             dev_server_env.client, task_queue, build_integrations(settings), executor

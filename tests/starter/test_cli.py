@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from coaching.settings import Settings
+from tests.payload_keys import write_test_keys
 from tests.starter.cli_runner import (
     EXAMPLE_FORM,
     GRACE,
@@ -299,10 +301,8 @@ async def test_a_plan_from_co_authoring_to_cancelled_by_cli(cli: Cli) -> None:
     assert after["phase"] == "cancelled"
 
 
-async def test_an_unreachable_server_exits_1() -> None:
-    ran = await coachplan(
-        "status", "abcdef123456", "--as", GRACE, env=hermetic_env(TEMPORAL_ADDRESS="127.0.0.1:1")
-    )
+async def test_an_unreachable_server_exits_1(cli: Cli) -> None:
+    ran = await cli("status", "abcdef123456", "--as", GRACE, TEMPORAL_ADDRESS="127.0.0.1:1")
 
     assert ran.code == 1, ran
     assert ran.err.startswith("error: cannot reach Temporal at 127.0.0.1:1"), ran
@@ -361,7 +361,8 @@ async def test_a_form_file_that_cannot_be_read_is_refused_in_one_line(tmp_path: 
     a_list.write_text("- development_area: x\n")
     with_bom = tmp_path / "bom.yaml"
     with_bom.write_bytes(b"\xef\xbb\xbf" + EXAMPLE_FORM.read_bytes())
-    env = hermetic_env(TEMPORAL_ADDRESS="127.0.0.1:1")
+    env = hermetic_env(TEMPORAL_ADDRESS="127.0.0.1:1", COACHPLAN_DATA_DIR=str(tmp_path))
+    write_test_keys(Settings(data_dir=tmp_path))
     expected = {
         latin1: f"form: {latin1} is not UTF-8 text (byte 0xe4 at offset 20); save it as UTF-8",
         broken: f"form: {broken} is not valid YAML: expected ',' or ']', but got ':' "

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
+from coaching.key_ring import KeyRing
 from tests.starter.cli_runner import Ran, coachplan, hermetic_env
 
 PARTIES = {
@@ -51,6 +52,15 @@ async def test_the_demo_closes_a_whole_plan_in_seconds(demo: tuple[Ran, float, P
     assert matched is not None, ran
     assert "signs version" in ran.out
     assert "records check-in 1" in ran.out
+
+
+async def test_the_demo_makes_the_key_ring_on_first_use(demo: tuple[Ran, float, Path]) -> None:
+    ran, _, folder = demo
+    keys = folder / "keys" / "payload-keys.json"
+
+    assert ran.code == 0, ran
+    assert f"created the payload key ring {keys} (key " in " ".join(ran.out.split())
+    assert KeyRing.load(keys).active
 
 
 async def test_the_demo_tells_the_story_in_the_team_members_zone(

@@ -123,11 +123,6 @@ def test_no_log_record_names_a_person_or_quotes_the_plan(
     assert found == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until Temporal payloads are encrypted (issue 10's codec): activity results, which "
-    "temporalio echoes at DEBUG, name the recipients by email",
-)
 def test_what_temporalio_echoes_of_payloads_at_debug_is_ciphertext(
     demo_logs: list[tuple[str, str]], personal: list[str]
 ) -> None:

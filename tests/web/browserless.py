@@ -29,6 +29,7 @@ from store.database import create_store_engine
 from store.hr_queries import HrQueries, PlanListing
 from store.schema import upgrade_database
 from tests.outbox import notices
+from tests.payload_keys import write_test_keys
 from web.app import create_app
 from web.context import WebContext
 from web.forms import flatten
@@ -102,6 +103,7 @@ def migrated_settings(client: Client, data_dir: Path, **changes: Any) -> Setting
         **changes,
     )
     upgrade_database(settings.database)
+    write_test_keys(settings)
     return settings
 
 

@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 
 from coaching.settings import Settings
 from store.schema import upgrade_database
+from tests.payload_keys import write_test_keys
 from tests.web.browserless import GRACE, MARCUS, PRIYA, Browserless, WebStack
 from tests.web.test_api import call, signed_in, start
 from web.app import create_app
@@ -132,6 +133,7 @@ def api_document() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(data_dir=Path(data_dir), org_file=Path("examples/org.yaml"))
         upgrade_database(settings.database)
+        write_test_keys(settings)
         app = create_app(settings)
         document: dict[str, Any] = app.openapi()
         return document

@@ -25,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from coaching.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError
 from store.schema import upgrade_database
+from tests.payload_keys import write_test_keys
 from tests.web.oidc_provider import Provider, running_provider
 from web.app import create_app
 
@@ -65,6 +66,7 @@ def make_app(
         }
         settings = Settings(**{key: value for key, value in values.items() if value is not None})
         upgrade_database(settings.database)
+        write_test_keys(settings)
         app = create_app(settings, client=dev_server_env.client)
         apps.append(app)
         return app

@@ -14,7 +14,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from coaching.converter import data_converter
+from tests.payload_keys import TEST_CONVERTER
 from tests.workflows.running_plan import HISTORIES
 from workflows.coaching_plan import CoachingPlanWorkflow
 
@@ -28,6 +28,6 @@ def test_the_happy_path_is_recorded() -> None:
 @pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
 async def test_recorded_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(f"replay-{path.stem}", json.loads(path.read_text()))
-    replayer = Replayer(workflows=[CoachingPlanWorkflow], data_converter=data_converter)
+    replayer = Replayer(workflows=[CoachingPlanWorkflow], data_converter=TEST_CONVERTER)
     result = await replayer.replay_workflow(history)
     assert result.replay_failure is None
