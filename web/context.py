@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -17,20 +16,10 @@ from coaching.settings import Settings
 from starter.hr_desk import HrDesk
 from starter.plan_client import PlanClient
 from store.api_tokens import ApiTokens
+from store.plan_looks import PlanLooks, Through
 
 if TYPE_CHECKING:
     from web.identity import Viewer
-
-log = logging.getLogger("coachplan.web.codec")
-
-DecodeRecorder = Callable[["Viewer", Sequence[str]], None]
-"""Told of every decode through the codec endpoint: who, and the plans the payloads belong to.
-Called on the thread pool, so it may write to a database."""
-
-
-def log_decode(viewer: Viewer, plan_ids: Sequence[str]) -> None:
-    """Ids only: a log line names no person and quotes no plan."""
-    log.info("codec decode by person %s of plans %s", viewer.person.id, ", ".join(plan_ids) or "-")
 
 
 @dataclass(frozen=True)
@@ -41,7 +30,6 @@ class WebContext:
     tokens: ApiTokens
     holidays: CompanyHolidays
     codec: PlanPayloadCodec
-    record_decode: DecodeRecorder = log_decode
 
     @property
     def directory(self) -> OrgDirectory:
@@ -51,6 +39,16 @@ class WebContext:
     @staticmethod
     def now() -> datetime:
         return datetime.now(UTC)
+
+    def record_decode(self, viewer: Viewer, plan_ids: Sequence[str]) -> None:
+        """A decode through the codec endpoint is a look at each plan its payloads belong to
+        (at none in particular when they name none). One INSERT each: call it on the thread
+        pool."""
+        looks = PlanLooks(self.desk.engine)
+        now = self.now()
+        looked_at: list[str | None] = [*plan_ids] or [None]
+        for plan_id in looked_at:
+            looks.record(plan_id, viewer.person.id, Through.codec, now)
 
 
 def web_context(request: Request) -> WebContext:

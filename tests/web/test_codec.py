@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from coaching.actions import workflow_id_for
 from coaching.key_ring import KeyRing
 from coaching.payload_codec import KEY_ID, PlanPayloadCodec
+from store.plan_looks import PlanLooks, Through
 from tests.web.browserless import (
     DAVID,
     GRACE,
@@ -69,17 +70,16 @@ async def decode(person: Person, body: Any, origin: str | None = UI) -> httpx.Re
     return await person.http.post("/codec/decode", json=body, headers=headers)
 
 
-async def test_hr_reads_a_plans_payloads_and_the_look_is_logged(
-    browser_for: Browserless,
-    plan_payloads: tuple[str, dict[str, Any]],
-    caplog: pytest.LogCaptureFixture,
+async def test_hr_reads_a_plans_payloads_and_the_decode_is_a_recorded_look(
+    browser_for: Browserless, web: WebStack, plan_payloads: tuple[str, dict[str, Any]]
 ) -> None:
     plan_id, body = plan_payloads
     assert DEVELOPMENT_AREA.encode() not in b"".join(p.data for p in from_json(body))
     grace = await browser_for.signed_in(GRACE)
+    looks = PlanLooks(web.app.state.context.desk.engine)
+    before = looks.of(plan_id).total
 
-    with caplog.at_level(logging.INFO, logger="coachplan.web.codec"):
-        answer = await decode(grace, body)
+    answer = await decode(grace, body)
 
     assert answer.status_code == 200, answer.text
     assert answer.headers["access-control-allow-origin"] == UI
@@ -87,8 +87,9 @@ async def test_hr_reads_a_plans_payloads_and_the_look_is_logged(
     [decoded] = from_json(answer.json())
     assert decoded.metadata["encoding"] == b"json/plain"
     assert DEVELOPMENT_AREA in decoded.data.decode()
-    looks = [r.getMessage() for r in caplog.records if r.name == "coachplan.web.codec"]
-    assert looks == [f"codec decode by person grace.liu of plans {plan_id}"]
+    recorded = looks.of(plan_id)
+    assert recorded.total == before + 1
+    assert (recorded.looks[0].person_id, recorded.looks[0].through) == ("grace.liu", Through.codec)
 
 
 async def test_an_operator_named_in_the_configuration_reads_them(
