@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from coaching.canonical import canonical_json
+from coaching.evidence import ConsentRecord
 from coaching.plan import PlanContent
 from coaching.records import PlanRecord, VersionRecord
 from coaching.status import PlanVersion, Signature
@@ -221,13 +222,8 @@ class PlanRecords:
         """Kept as first recorded, with the plan it was given in; later plans rely on it."""
         rows = [
             {
-                **consent.model_dump(
-                    include={"person_id", "email", "name", "disclosure_version"}
-                    | {"disclosure_sha256", "disclosure_text", "given_at"}
-                ),
-                "consent_id": consent.id,
+                **consent_columns(consent),
                 "plan_id": record.plan_id,
-                "given_through": consent.given_through.method.value,
                 "evidence": canonical_json(consent).decode(),
                 "evidence_sha256": consent.evidence_sha256,
             }
@@ -328,17 +324,29 @@ def _stored_content(version: VersionRecord, stored: str | None) -> PlanContent |
 def _signature_row(plan_id: str, seq: int, signature: Signature) -> dict[str, Any]:
     """A signature given before signature evidence (no identification) has no evidence to
     store: its "signed" audit line carries none either."""
-    identified = signature.identified_by
-    context = signature.context
-    has_evidence = identified is not None
+    has_evidence = signature.identified_by is not None
     return {
         "plan_id": plan_id,
         "seq": seq,
-        **signature.model_dump(
-            include={"role", "email", "name", "intent", "version", "sha256", "signed_at"}
-            | set(SIGNATURE_CHANGES)
-        ),
+        **signature_columns(signature),
+        **signature.model_dump(include=set(SIGNATURE_CHANGES)),
+        "evidence": canonical_json(signature.evidence()).decode() if has_evidence else None,
+        "evidence_sha256": signature.evidence_sha256 if has_evidence else None,
+    }
+
+
+def signature_columns(signature: Signature) -> dict[str, Any]:
+    """A signature's row as given: what `coachplan verify` compares with its evidence."""
+    identified, context = signature.identified_by, signature.context
+    return {
         "signature_id": signature.id or None,
+        "role": signature.role.value,
+        "email": signature.email,
+        "name": signature.name,
+        "intent": signature.intent,
+        "version": signature.version,
+        "sha256": signature.sha256,
+        "signed_at": signature.signed_at,
         "person_id": signature.person_id or None,
         "document_sha256": signature.document_sha256,
         "identified_by": identified.method.value if identified else None,
@@ -348,8 +356,21 @@ def _signature_row(plan_id: str, seq: int, signature: Signature) -> dict[str, An
         "ip": context.ip if context else None,
         "user_agent": context.user_agent if context else None,
         "session_id": context.session_id if context else None,
-        "evidence": canonical_json(signature.evidence()).decode() if has_evidence else None,
-        "evidence_sha256": signature.evidence_sha256 if has_evidence else None,
+    }
+
+
+def consent_columns(consent: ConsentRecord) -> dict[str, Any]:
+    """A consent's row as given: what `coachplan verify` compares with its evidence."""
+    return {
+        "consent_id": consent.id,
+        "person_id": consent.person_id,
+        "email": consent.email,
+        "name": consent.name,
+        "disclosure_version": consent.disclosure_version,
+        "disclosure_sha256": consent.disclosure_sha256,
+        "disclosure_text": consent.disclosure_text,
+        "given_at": consent.given_at,
+        "given_through": consent.given_through.method.value,
     }
 
 

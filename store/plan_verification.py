@@ -24,6 +24,7 @@ from coaching.status import HashScheme, Signature
 from coaching.verification import Checked, Finding, Verdict, VerificationReport
 from store.audit_chain import CHAINED, audit_row_sha256
 from store.models import AuditRow, ConsentRow, PlanRow, SignatureRow, VersionRow
+from store.plan_records import consent_columns, signature_columns
 
 Row = Mapping[str, Any]
 
@@ -159,7 +160,7 @@ def check_signature(
         identified = given.identified_by.describe() if given.identified_by else identified
         problems += [
             f"its {column} column differs from its evidence"
-            for column in _differing(_signature_columns(given), row)
+            for column in _differing(signature_columns(given), row)
         ]
         if given.plan_id != plan_id:
             problems.append("its evidence is about another plan")
@@ -208,7 +209,7 @@ def check_consent(plan_id: str, row: Row, anchors: Mapping[tuple[str, str], int]
     else:
         problems += [
             f"its {column} column differs from its evidence"
-            for column in _differing(_consent_columns(given), row)
+            for column in _differing(consent_columns(given), row)
         ]
     line = anchors.get(("consented", evidence_sha256))
     elsewhere = row["plan_id"] != plan_id
@@ -301,43 +302,6 @@ def _anchors(audit: Sequence[Row]) -> dict[tuple[str, str], int]:
         (row["action"], row["evidence_sha256"]): position
         for position, row in enumerate(audit, start=1)
         if row["evidence_sha256"]
-    }
-
-
-def _signature_columns(given: Signature) -> dict[str, Any]:
-    identified, context = given.identified_by, given.context
-    return {
-        "signature_id": given.id,
-        "role": given.role.value,
-        "email": given.email,
-        "name": given.name,
-        "intent": given.intent,
-        "version": given.version,
-        "sha256": given.sha256,
-        "signed_at": given.signed_at,
-        "person_id": given.person_id,
-        "document_sha256": given.document_sha256,
-        "identified_by": identified.method.value if identified else None,
-        "subject": identified.subject if identified else None,
-        "issuer": identified.issuer if identified else None,
-        "consent_id": given.consent_id,
-        "ip": context.ip if context else None,
-        "user_agent": context.user_agent if context else None,
-        "session_id": context.session_id if context else None,
-    }
-
-
-def _consent_columns(given: ConsentRecord) -> dict[str, Any]:
-    return {
-        "consent_id": given.id,
-        "person_id": given.person_id,
-        "email": given.email,
-        "name": given.name,
-        "disclosure_version": given.disclosure_version,
-        "disclosure_sha256": given.disclosure_sha256,
-        "disclosure_text": given.disclosure_text,
-        "given_at": given.given_at,
-        "given_through": given.given_through.method.value,
     }
 
 

@@ -24,7 +24,7 @@ class PlanKeepers:
         self._revision = 0
         self._recorded_state: Hashable = None
         self._audited = (0, 0, 0)
-        """How many events and refusals a stored record already carries."""
+        """How many events, refusals and versions' contents a stored record already carries."""
         self._shown_to_operators: Hashable = None
         self._tasks = [
             asyncio.create_task(self._keep_records()),
