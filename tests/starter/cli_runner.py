@@ -77,6 +77,23 @@ async def coachplan(*args: str, env: dict[str, str]) -> Ran:
     return ran
 
 
+async def worker_start(env: dict[str, str]) -> Ran:
+    """Starts `python -m worker` as an operator would, and waits (60 s at most) for it to
+    stop at one of the checks it makes before it connects."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "worker",
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return Ran(process.returncode, out.decode(), err.decode())
+
+
 async def _run_once(*args: str, env: dict[str, str]) -> Ran:
     process = await asyncio.create_subprocess_exec(
         COACHPLAN,

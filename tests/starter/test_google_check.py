@@ -3,8 +3,6 @@ permission named, a missing one said once and clearly, never a traceback."""
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +10,7 @@ import pytest
 
 from coaching.org import OrgDirectory
 from tests.fake_google import FakeGoogle, running_fake_google
-from tests.starter.cli_runner import REPO, Ran, coachplan, hermetic_env
+from tests.starter.cli_runner import REPO, coachplan, hermetic_env, worker_start
 
 DRIVE_SCOPE = "https://www.googleapis.com/auth/drive"
 
@@ -95,24 +93,9 @@ async def test_the_worker_says_what_is_missing_at_start_up(
     fake, env = fake_google
     fake.refused_subjects = {"grace.liu@example.com"}
 
-    ran = await _worker(env)
+    ran = await worker_start(env)
 
     assert ran.code == 1, ran
     assert "Google Workspace is not ready" in ran.err
     assert "domain-wide delegation" in ran.err
     assert "Traceback" not in ran.err
-
-
-async def _worker(env: dict[str, str]) -> Ran:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "worker",
-        cwd=REPO,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return Ran(process.returncode, out.decode(), err.decode())

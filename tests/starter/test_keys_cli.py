@@ -7,13 +7,12 @@ import asyncio
 import base64
 import re
 import stat
-import sys
 from pathlib import Path
 
 from coaching.key_ring import KeyRing
 from coaching.settings import Settings
 from store.schema import upgrade_database
-from tests.starter.cli_runner import GRACE, REPO, Ran, coachplan, hermetic_env
+from tests.starter.cli_runner import GRACE, coachplan, hermetic_env, worker_start
 
 KEY_ID = r"[0-9]{8}-[0-9a-f]{6}"
 
@@ -78,7 +77,7 @@ async def test_without_a_key_file_each_process_says_how_to_create_it(tmp_path: P
         coachplan("keys", "list", env=env),
         coachplan("keys", "rotate", env=env),
         coachplan("web", env=env),
-        _worker(env),
+        worker_start(env),
     )
 
     for ran in (status, listed, rotate):
@@ -90,18 +89,3 @@ async def test_without_a_key_file_each_process_says_how_to_create_it(tmp_path: P
     assert missing in worker.err
     assert "Traceback" not in worker.err
     assert not Settings(data_dir=tmp_path).payload_keys_path.exists()
-
-
-async def _worker(env: dict[str, str]) -> Ran:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "worker",
-        cwd=REPO,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return Ran(process.returncode, out.decode(), err.decode())
