@@ -17,23 +17,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.certificate_pdf import render_certificate
-from coaching.certificate import CertificateKind
-from coaching.org import Parties
+from coaching.certificate import CertificateKind, CertificateScope
 from coaching.plan import StrictModel
 from integrations.documents import CertificateFile, DocumentStore
 from integrations.sealing import Sealer
-from store.certificates import CertificateRecords, CertificateScope, NotCaughtUp
-
-
-class CertificateRequest(StrictModel):
-    plan_id: str
-    kind: CertificateKind
-    version: int
-    signature_ids: list[str]
-    """The valid signatures on `version`: exactly these are certified."""
-    through_event: int
-    """The plan's event the certificate's audit log runs to."""
-    parties: Parties
+from store.certificates import CertificateRecords, NotCaughtUp
 
 
 class SealedCertificate(StrictModel):
@@ -58,21 +46,12 @@ class CertificateActivities:
         self._sealer = sealer
 
     @activity.defn
-    def seal_certificate(self, request: CertificateRequest) -> SealedCertificate:
+    def seal_certificate(self, request: CertificateScope) -> SealedCertificate:
         """Sync, on the worker's thread pool: pyHanko runs an event loop of its own."""
         stored = self._records.find(request.plan_id, request.kind, request.version)
         if stored is None:
             try:
-                content = self._records.content(
-                    CertificateScope(
-                        plan_id=request.plan_id,
-                        kind=request.kind,
-                        version=request.version,
-                        signature_ids=request.signature_ids,
-                        through_event=request.through_event,
-                        parties=request.parties,
-                    )
-                )
+                content = self._records.content(request)
             except NotCaughtUp as waiting:
                 raise ApplicationError(str(waiting), type="StoreNotCaughtUp") from None
             pdf = self._sealer.seal(render_certificate(content))
@@ -105,7 +84,7 @@ class CertificateActivities:
         )
 
     @staticmethod
-    def _file(request: CertificateRequest, pdf: bytes) -> CertificateFile:
+    def _file(request: CertificateScope, pdf: bytes) -> CertificateFile:
         """Shared with the plan's four parties, HR through its group where a store has one."""
         member = request.parties.team_member.name
         final = " (final record)" if request.kind is CertificateKind.closed else ""

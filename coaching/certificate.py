@@ -36,6 +36,20 @@ class CertificateKind(StrEnum):
     """The final record: closed or cancelled after signing, with check-ins and review."""
 
 
+class CertificateScope(StrictModel):
+    """Which certificate to seal: its plan, kind and version, exactly the signatures it
+    certifies, and the plan's event its audit log runs to. The workflow names it; the content
+    is read from HR's store, so the plan itself does not travel in the history again."""
+
+    plan_id: str
+    kind: CertificateKind
+    version: int
+    signature_ids: list[str]
+    """The valid signatures on `version`."""
+    through_event: int
+    parties: Parties
+
+
 class ChainedAuditEntry(AuditEntry):
     """An audit row as HR's store keeps it, with its place in the plan's hash chain."""
 

@@ -9,7 +9,6 @@ is missing, and the caller tries again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,13 +18,13 @@ from sqlalchemy.orm import Session
 from coaching.certificate import (
     CertificateContent,
     CertificateKind,
+    CertificateScope,
     ChainedAuditEntry,
     CheckInRecord,
     ReviewRecord,
     SignedVersion,
 )
 from coaching.evidence import ConsentRecord
-from coaching.org import Parties
 from coaching.plan import PlanContent
 from coaching.status import HashScheme, Outcome, Signature
 from store.models import (
@@ -42,19 +41,6 @@ from store.models import (
 
 class NotCaughtUp(Exception):
     """HR's store does not hold yet what the certificate must include."""
-
-
-@dataclass(frozen=True)
-class CertificateScope:
-    """Which certificate: its plan, kind and version, the signatures it certifies, and the
-    audit row it runs to (the plan's event `through_event`)."""
-
-    plan_id: str
-    kind: CertificateKind
-    version: int
-    signature_ids: Sequence[str]
-    through_event: int
-    parties: Parties
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from coaching.actions import (
 from coaching.certificate import (
     CertificateContent,
     CertificateKind,
+    CertificateScope,
     ChainedAuditEntry,
     CheckInRecord,
     ReviewRecord,
@@ -196,4 +197,15 @@ def content_of(
         if kind is CertificateKind.closed and review is not None
         else None,
         audit=audit,
+    )
+
+
+def scope_of(plan: PlanState, kind: CertificateKind = CertificateKind.signed) -> CertificateScope:
+    return CertificateScope(
+        plan_id=plan.plan_id,
+        kind=kind,
+        version=plan.version.number,
+        signature_ids=[s.id for s in plan.signatures if s.valid],
+        through_event=len(plan.events),
+        parties=plan.parties,
     )

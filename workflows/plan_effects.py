@@ -14,10 +14,10 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities, CalendarSeriesRef
-    from activities.certificates import CertificateActivities, CertificateRequest
+    from activities.certificates import CertificateActivities
     from activities.documents import DocumentActivities, PlanDocumentRequest, PublishedDocument
     from activities.notifications import NotificationActivities
-    from coaching.certificate import CertificateKind
+    from coaching.certificate import CertificateKind, CertificateScope
     from coaching.notices import NoticeKind
     from coaching.plan import Role
     from coaching.plan_state import AUTHORS, PlanState
@@ -79,7 +79,7 @@ class PlanEffects:
         signatures = [s for s in plan.signatures if s.valid]
         if not self._certifies or keepers is None or {s.role for s in signatures} != AUTHORS:
             return
-        request = CertificateRequest(
+        request = CertificateScope(
             plan_id=plan.plan_id,
             kind=kind,
             version=signatures[0].version,
@@ -95,7 +95,7 @@ class PlanEffects:
         await asyncio.gather(*self._sealing)
         await self._held.finish()
 
-    async def _seal(self, request: CertificateRequest, keepers: PlanKeepers) -> None:
+    async def _seal(self, request: CertificateScope, keepers: PlanKeepers) -> None:
         await workflow.wait_condition(lambda: keepers.holds_events(request.through_event))
         await self._held.run(CertificateActivities.seal_certificate, request)
 

@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.certificates import CertificateActivities, CertificateRequest
+from activities.certificates import CertificateActivities
 from coaching.certificate import CertificateKind
-from coaching.plan_state import PlanState
 from coaching.settings import Settings
 from integrations import build_sealer
 from integrations.local.documents import LocalDocumentStore
@@ -20,7 +19,7 @@ from integrations.local.sealing_ca import LocalSealingCa
 from starter.verify_commands import verify_pdf
 from store.certificates import CertificateRecords
 from store.models import CertificateRow
-from tests.certificate_examples import Clock, closed_plan, record, signed_plan
+from tests.certificate_examples import Clock, closed_plan, record, scope_of, signed_plan
 
 
 @pytest.fixture
@@ -32,23 +31,12 @@ def certificates(tmp_path: Path, sqlite_store: Engine) -> CertificateActivities:
     )
 
 
-def request(plan: PlanState, kind: CertificateKind = CertificateKind.signed) -> CertificateRequest:
-    return CertificateRequest(
-        plan_id=plan.plan_id,
-        kind=kind,
-        version=plan.version.number,
-        signature_ids=[s.id for s in plan.signatures if s.valid],
-        through_event=len(plan.events),
-        parties=plan.parties,
-    )
-
-
 def test_a_sealed_certificate_lies_beside_the_document_and_verifies(
     certificates: CertificateActivities, sqlite_store: Engine, tmp_path: Path
 ) -> None:
     plan = signed_plan(Clock())
     record(sqlite_store, plan)
-    sealed = ActivityEnvironment().run(certificates.seal_certificate, request(plan))
+    sealed = ActivityEnvironment().run(certificates.seal_certificate, scope_of(plan))
     path = tmp_path / "documents" / plan.plan_id / "certificate-v1-signed.pdf"
     assert sealed.address == path.resolve().as_uri()
     assert sealed.seq == 1
@@ -65,9 +53,9 @@ def test_a_retry_answers_the_certificate_already_sealed(
     plan = closed_plan(Clock())
     record(sqlite_store, plan)
     environment = ActivityEnvironment()
-    signed = environment.run(certificates.seal_certificate, request(plan))
-    final = environment.run(certificates.seal_certificate, request(plan, CertificateKind.closed))
-    again = environment.run(certificates.seal_certificate, request(plan, CertificateKind.closed))
+    signed = environment.run(certificates.seal_certificate, scope_of(plan))
+    final = environment.run(certificates.seal_certificate, scope_of(plan, CertificateKind.closed))
+    again = environment.run(certificates.seal_certificate, scope_of(plan, CertificateKind.closed))
     assert (signed.seq, final.seq) == (1, 2)
     assert again == final
     folder = tmp_path / "documents" / plan.plan_id
@@ -84,6 +72,6 @@ def test_a_store_behind_the_plan_is_retried(
 ) -> None:
     plan = signed_plan(Clock())
     with pytest.raises(ApplicationError) as waiting:
-        ActivityEnvironment().run(certificates.seal_certificate, request(plan))
+        ActivityEnvironment().run(certificates.seal_certificate, scope_of(plan))
     assert waiting.value.type == "StoreNotCaughtUp"
     assert not waiting.value.non_retryable

@@ -11,23 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coaching.certificate import CertificateKind
-from coaching.plan_state import PlanState
-from store.certificates import CertificateRecords, CertificateScope, NotCaughtUp
+from store.certificates import CertificateRecords, NotCaughtUp
 from store.models import AuditRow, SignatureRow, VersionRow
-from tests.certificate_examples import Clock, closed_plan, content_of, record, signed_plan
+from tests.certificate_examples import Clock, closed_plan, content_of, record, scope_of, signed_plan
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
-
-
-def scope_of(plan: PlanState, kind: CertificateKind = CertificateKind.signed) -> CertificateScope:
-    return CertificateScope(
-        plan_id=plan.plan_id,
-        kind=kind,
-        version=plan.version.number,
-        signature_ids=[s.id for s in plan.signatures if s.valid],
-        through_event=len(plan.events),
-        parties=plan.parties,
-    )
 
 
 def test_the_signed_certificate_is_what_the_store_keeps(store: Engine) -> None:
@@ -54,9 +42,7 @@ def test_later_audit_rows_are_left_out(store: Engine) -> None:
     plan.event("system", "held", "A later line")
     record(store, plan)
     scope = scope_of(plan)
-    content = CertificateRecords(store).content(
-        CertificateScope(**{**scope.__dict__, "through_event": through})
-    )
+    content = CertificateRecords(store).content(scope.model_copy(update={"through_event": through}))
     assert content.audit[-1].key == f"event-{through}"
     assert content.issued_at == content.audit[-1].at
 
