@@ -31,7 +31,8 @@ TrustOption = Annotated[
     typer.Option(
         "--trust",
         help="With --pdf: the root CA certificate (PEM) the seal must chain to: the "
-        "organisation's, or <data dir>/keys/sealing-ca.pem in the embedded setup.",
+        "organisation's, or keys/sealing-ca.pem in the data folder (var/ by default) in "
+        "the embedded setup.",
         show_default=False,
     ),
 ]
