@@ -120,6 +120,8 @@ class PlanClient:
         self._directory = directory
         self._records = records
         self._consents = ConsentRecords(records.engine)
+        self._disclosure = settings.disclosure()
+        """Read once: every signer of this process is asked to consent to the same wording."""
 
     @property
     def directory(self) -> OrgDirectory:
@@ -309,7 +311,7 @@ class PlanClient:
         through: Identification,
         context: SigningContext | None,
     ) -> ConsentRecord:
-        disclosure = self._settings.disclosure()
+        disclosure = self._disclosure
         given = await self._consent_given(status, request.actor, disclosure)
         if given is not None:
             return given
@@ -333,7 +335,7 @@ class PlanClient:
 
     async def disclosure_needed(self, status: PlanStatus, email: str) -> Disclosure | None:
         """The disclosure to show a signer who has not consented to it yet."""
-        disclosure = self._settings.disclosure()
+        disclosure = self._disclosure
         given = await self._consent_given(status, email, disclosure)
         return None if given is not None else disclosure
 
