@@ -37,7 +37,7 @@ from coaching.evidence import ConsentRecord
 from coaching.notices import CheckInMoment, Notice, NoticeKind
 from coaching.org import Person
 from coaching.plan import PlanContent, Role
-from coaching.records import AuditEntry, PlanRecord, Refusal, VersionRecord
+from coaching.records import AuditEntry, Refusal
 from coaching.review import prefill_review_form
 from coaching.schedule import check_in_times, plan_starts_at, review_due_at
 from coaching.status import (
@@ -665,59 +665,6 @@ class PlanState:
             self.review_due_at,
             self.schedule(),
             self._check_ins_are_deadlines and next_deadline(self.owed()),
-        )
-
-    def audited(self) -> tuple[int, int, int]:
-        """How many events, refusals and versions' contents a record made now carries."""
-        return len(self.events), len(self.refusals), len(self.versions)
-
-    def record(self, revision: int, audited: tuple[int, int, int]) -> PlanRecord:
-        """HR's record of the plan now, with the audit lines after the `audited` ones and the
-        content of the versions after them (a version's content never changes)."""
-        events, refusals, versions = audited
-        timeline = self.version.content.timeline
-        return PlanRecord(
-            plan_id=self.plan_id,
-            revision=revision,
-            parties=self.parties,
-            phase=self.phase,
-            outcome=self.outcome,
-            team_member_included=self.alignment_approved,
-            version=self.version.number,
-            starts_on=timeline.start,
-            ends_on=timeline.end,
-            started_at=self.started_at,
-            closed_at=self.closed_at,
-            review_due_at=self.review_due_at,
-            owed=self.owed(),
-            versions=[
-                VersionRecord.model_validate(
-                    v.model_dump(exclude=set() if number > versions else {"content"})
-                )
-                for number, v in enumerate(self.versions, start=1)
-            ],
-            consents=list(self.consents.values()),
-            signatures=self.signatures,
-            check_ins=self.check_ins,
-            review=self.review,
-            held_because=self.held_because,
-            document=self.documents[-1] if self.documents else None,
-            calendar=self.calendar,
-            audit=[
-                *(
-                    AuditEntry(
-                        key=f"event-{number}",
-                        at=e.at,
-                        actor=e.actor,
-                        action=e.kind,
-                        detail=e.detail,
-                        version=e.version,
-                        evidence_sha256=e.evidence_sha256,
-                    )
-                    for number, e in enumerate(self.events[events:], start=events + 1)
-                ),
-                *self.refusals[refusals:],
-            ],
         )
 
 

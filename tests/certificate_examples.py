@@ -35,6 +35,7 @@ from coaching.evidence import (
     SigningContext,
 )
 from coaching.org import Parties, Person
+from coaching.plan_record import Recorded, plan_record
 from coaching.plan_state import PlanState
 from coaching.status import Outcome, Phase, ReviewOutcome
 from store.audit_chain import audit_row_sha256
@@ -145,7 +146,7 @@ def chained(plan: PlanState) -> list[ChainedAuditEntry]:
     """The plan's events as HR's store chains them."""
     rows: list[ChainedAuditEntry] = []
     previous: str | None = None
-    for entry in plan.record(1, (0, 0, 0)).audit:
+    for entry in plan_record(plan, 1, Recorded()).audit:
         sha256 = audit_row_sha256(
             {"plan_id": plan.plan_id, **entry.model_dump(), "prev_sha256": previous}
         )
@@ -157,7 +158,7 @@ def chained(plan: PlanState) -> list[ChainedAuditEntry]:
 def record(store: Engine, plan: PlanState, revision: int = 1) -> None:
     """Writes the plan into HR's store as the workflow's record keeper does."""
     activities = RecordActivities(PlanRecords(store))
-    ActivityEnvironment().run(activities.record_plan, plan.record(revision, (0, 0, 0)))
+    ActivityEnvironment().run(activities.record_plan, plan_record(plan, revision, Recorded()))
 
 
 def content_of(

@@ -23,6 +23,7 @@ from coaching.actions import (
 )
 from coaching.evidence import SigningContext
 from coaching.org import Parties, Person
+from coaching.plan_record import Recorded, plan_record
 from coaching.plan_state import PlanState
 from coaching.status import Phase
 from store.plan_records import PlanRecords
@@ -54,16 +55,16 @@ class RecordedPlan:
         )
         self.activities = RecordActivities(PlanRecords(store))
         self.revision = 0
-        self.audited = (0, 0, 0)
+        self.recorded = Recorded()
         self.record()
 
     def record(self) -> None:
         self.revision += 1
-        audited = self.plan.audited()
+        recorded = Recorded.all_of(self.plan)
         ActivityEnvironment().run(
-            self.activities.record_plan, self.plan.record(self.revision, self.audited)
+            self.activities.record_plan, plan_record(self.plan, self.revision, self.recorded)
         )
-        self.audited = audited
+        self.recorded = recorded
 
     def step(self, change: Callable[[PlanState], object]) -> None:
         change(self.plan)

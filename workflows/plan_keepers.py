@@ -13,6 +13,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.records import RecordActivities
+    from coaching.plan_record import Recorded, plan_record
     from coaching.plan_state import PlanState
     from coaching.visibility import NEXT_DEADLINE, PLAN_PHASE
     from workflows.activity_calls import act
@@ -23,7 +24,7 @@ class PlanKeepers:
         self._plan = plan
         self._revision = 0
         self._recorded_state: Hashable = None
-        self._audited = (0, 0, 0)
+        self._recorded = Recorded()
         """How many events, refusals and versions' contents a stored record already carries."""
         self._shown_to_operators: Hashable = None
         self._tasks = [
@@ -33,7 +34,7 @@ class PlanKeepers:
 
     def holds_events(self, count: int) -> bool:
         """Whether HR's store holds the plan's first `count` events (and the state with them)."""
-        return self._audited[0] >= count
+        return self._recorded.events >= count
 
     async def finish(self) -> None:
         """Once the last state is recorded and shown, the keepers stop."""
@@ -48,10 +49,12 @@ class PlanKeepers:
         plan = self._plan
         while True:
             await workflow.wait_condition(lambda: plan.record_state() != self._recorded_state)
-            state, audited = plan.record_state(), plan.audited()
+            state, recorded = plan.record_state(), Recorded.all_of(plan)
             self._revision += 1
-            await act(RecordActivities.record_plan, plan.record(self._revision, self._audited))
-            self._recorded_state, self._audited = state, audited
+            await act(
+                RecordActivities.record_plan, plan_record(plan, self._revision, self._recorded)
+            )
+            self._recorded_state, self._recorded = state, recorded
 
     async def _keep_visible(self) -> None:
         """Operators filter on these in the Temporal UI; an owed-nothing plan has no deadline."""

@@ -19,6 +19,7 @@ from coaching.actions import (
 )
 from coaching.notices import NoticeKind
 from coaching.plan import Role
+from coaching.plan_record import Recorded, plan_record
 from coaching.plan_rules import PlanRules
 from coaching.plan_state import PlanState
 from coaching.records import Refusal
@@ -256,12 +257,12 @@ def test_skipped_check_ins_count_as_skipped_not_missed(plan: PlanState, clock: C
 
 def test_a_record_carries_only_the_audit_lines_not_yet_stored(plan: PlanState) -> None:
     plan.event(MANAGER.email, "started", "Draft version 1")
-    first = plan.record(1, (0, 0, 0))
+    first = plan_record(plan, 1, Recorded())
     assert [a.key for a in first.audit] == ["event-1"]
-    audited = plan.audited()
+    recorded = Recorded.all_of(plan)
     plan.approve(ApproveAlignment(actor=SKIP.email))
     plan.note_refusal(Refusal(actor=STRANGER, action="approve", reason="not a party"))
-    second = plan.record(2, audited)
+    second = plan_record(plan, 2, recorded)
     assert [a.key for a in second.audit] == ["event-2", "refusal-1"]
     assert second.team_member_included
 
@@ -341,11 +342,11 @@ def test_a_check_in_no_longer_ahead_is_not_asked_to_move(plan: PlanState, clock:
 def test_a_held_step_is_in_the_record_and_the_audit(plan: PlanState) -> None:
     plan.hold("grant the Drive scope")
     plan.hold("grant the Drive scope")
-    held = plan.record(1, (0, 0, 0))
+    held = plan_record(plan, 1, Recorded())
     plan.hold(None)
 
     assert held.held_because == "grant the Drive scope"
-    assert plan.record(2, (0, 0, 0)).held_because is None
+    assert plan_record(plan, 2, Recorded()).held_because is None
     assert [(e.kind, e.detail) for e in plan.events][-2:] == [
         ("held", "grant the Drive scope"),
         ("resumed", "Fixed: grant the Drive scope"),
