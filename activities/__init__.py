@@ -10,6 +10,7 @@ from temporalio.client import Client
 from activities.calendar import CalendarActivities
 from activities.certificates import CertificateActivities
 from activities.documents import DocumentActivities
+from activities.effects import EffectActivities
 from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
 from activities.sweep import SweepActivities
@@ -28,6 +29,7 @@ def plan_activities(integrations: Integrations, client: Client) -> list[Callable
     calendar = CalendarActivities(integrations.calendar, integrations.web_url, gate)
     notifications = NotificationActivities(integrations.mail, integrations.web_url, gate=gate)
     records = RecordActivities(integrations.records)
+    effects = EffectActivities(documents, calendar, notifications, integrations.records)
     certificates = CertificateActivities(
         CertificateRecords(integrations.records.engine), integrations.documents, integrations.sealer
     )
@@ -39,6 +41,7 @@ def plan_activities(integrations: Integrations, client: Client) -> list[Callable
         gate,
     )
     return [
+        effects.carry_out_effects,
         documents.render_plan_document,
         calendar.schedule_check_ins,
         calendar.cancel_check_ins,

@@ -36,13 +36,31 @@ class PlanDocumentRequest(StrictModel):
     """Whether the skip-level has approved; None in requests from before the recipient gate,
     which then judges by the phase."""
 
+
+class DocumentOrder(StrictModel):
+    """A document to publish, its version named by number and hash only: the activity reads
+    the content from HR's store, where it never changes once recorded, so the plan's history
+    does not carry the content again with every document."""
+
+    plan_id: str
+    phase: Phase
+    version: int
+    sha256: str
+    parties: Parties
+    share_with: list[Role]
+    signatures: list[Signature] = Field(default_factory=list)
+    check_ins: list[CheckIn] = Field(default_factory=list)
+    review: Review | None = None
+    team_member_included: bool
+
     @classmethod
-    def of(cls, plan: PlanState, share_with: Sequence[Role]) -> PlanDocumentRequest:
+    def of(cls, plan: PlanState, share_with: Sequence[Role]) -> DocumentOrder:
         """The plan as it stands, for the people who may read it now."""
         return cls(
             plan_id=plan.plan_id,
             phase=plan.phase,
-            version=plan.version,
+            version=plan.version.number,
+            sha256=plan.version.sha256,
             parties=plan.parties,
             share_with=list(share_with),
             signatures=plan.signatures,
@@ -50,6 +68,11 @@ class PlanDocumentRequest(StrictModel):
             review=plan.review,
             team_member_included=plan.alignment_approved,
         )
+
+    def request(self, version: PlanVersion) -> PlanDocumentRequest:
+        """The whole request, once `version` is read (or, before the lean history, sent)."""
+        order = self.model_dump(exclude={"version", "sha256"})
+        return PlanDocumentRequest.model_validate(order | {"version": version})
 
 
 class PublishedDocument(StrictModel):

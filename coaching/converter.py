@@ -15,7 +15,7 @@ from typing import Any
 
 import temporalio.api.common.v1
 from pydantic import ValidationError
-from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter, ToJsonOptions
 from temporalio.converter import (
     CompositePayloadConverter,
     DataConverter,
@@ -45,7 +45,9 @@ class ExplainingJSONPayloadConverter(PydanticJSONPlainPayloadConverter):
 
 class PlanPayloadConverter(CompositePayloadConverter):
     def __init__(self) -> None:
-        explaining = ExplainingJSONPayloadConverter()
+        explaining = ExplainingJSONPayloadConverter(ToJsonOptions(exclude_unset=True))
+        """A field left at its default is not sent: it decodes to the same default, and the
+        plan's history stays lean. (A discriminator is therefore always given explicitly.)"""
         super().__init__(
             *(
                 explaining if isinstance(c, JSONPlainPayloadConverter) else c

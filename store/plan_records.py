@@ -26,7 +26,7 @@ from coaching.canonical import canonical_json
 from coaching.evidence import ConsentRecord
 from coaching.plan import PlanContent
 from coaching.records import PlanRecord, VersionRecord
-from coaching.status import PlanVersion, Signature
+from coaching.status import HashScheme, Phase, PlanVersion, Signature
 from store.audit_chain import audit_row_sha256
 from store.models import (
     AuditRow,
@@ -83,12 +83,40 @@ class PlanRecords:
             row = stored.get(version.number)
             if version.number not in signed or (row is not None and row.signing_copy):
                 continue
-            content = version.content or _stored_content(version, row.content if row else None)
+            content = version.content or _stored_content(
+                version.sha256, row.content if row else None
+            )
             if content is not None:
                 awaiting.append(
                     PlanVersion.model_validate(version.model_dump() | {"content": content})
                 )
         return awaiting
+
+    def phase(self, plan_id: str) -> Phase | None:
+        """The phase HR's store last recorded; None before the plan's first record."""
+        with Session(self.engine) as session:
+            row = session.get(PlanRow, plan_id)
+        return None if row is None else Phase(row.phase)
+
+    def version(self, plan_id: str, number: int, sha256: str) -> PlanVersion | None:
+        """A version as HR's store keeps it, if its stored content still has `sha256`: what
+        a document is rendered from, so the plan's history need not carry the content again."""
+        with Session(self.engine) as session:
+            row = session.get(VersionRow, (plan_id, number))
+        if row is None or row.sha256 != sha256 or row.content is None:
+            return None
+        content = _stored_content(row.sha256, row.content)
+        if content is None:
+            return None
+        return PlanVersion(
+            number=row.number,
+            sha256=row.sha256,
+            hashed_as=HashScheme(row.hashed_as or HashScheme.pydantic_json),
+            author=row.author,
+            summary=row.summary,
+            created_at=row.created_at,
+            content=content,
+        )
 
     @staticmethod
     def _save_plan_row(session: Session, record: PlanRecord) -> bool:
@@ -308,7 +336,7 @@ def _version_row(plan_id: str, version: VersionRecord, signing_copy: str | None)
     }
 
 
-def _stored_content(version: VersionRecord, stored: str | None) -> PlanContent | None:
+def _stored_content(sha256: str, stored: str | None) -> PlanContent | None:
     """Stored content that still matches the version's hash; anything else is left for
     `coachplan verify` to name, never rendered as what was signed."""
     if stored is None:
@@ -318,7 +346,7 @@ def _stored_content(version: VersionRecord, stored: str | None) -> PlanContent |
     except ValidationError:
         return None
     hashes = (content.content_hash(), content.pydantic_json_hash())
-    return content if version.sha256 in hashes else None
+    return content if sha256 in hashes else None
 
 
 def _signature_row(plan_id: str, seq: int, signature: Signature) -> dict[str, Any]:

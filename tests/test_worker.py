@@ -16,6 +16,7 @@ from activities import plan_activities
 from activities.calendar import CalendarActivities
 from activities.certificates import CertificateActivities
 from activities.documents import DocumentActivities
+from activities.effects import EffectActivities
 from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
 from activities.sweep import SweepActivities
@@ -54,6 +55,7 @@ async def test_every_activity_method_is_registered(
         [
             method
             for cls in (
+                EffectActivities,
                 DocumentActivities,
                 CalendarActivities,
                 NotificationActivities,
@@ -71,7 +73,9 @@ async def test_every_activity_method_is_registered(
 
     assert activity_names(list(registered)) == defined
     assert len(registered) == len(defined)
-    assert {"render_plan_document", "send_notification", "record_plan"} <= defined
+    assert {"carry_out_effects", "render_plan_document", "send_notification", "record_plan"} <= (
+        defined
+    )
 
 
 async def test_worker_starts_and_shuts_down(

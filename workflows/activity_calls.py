@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar, overload
 
@@ -21,25 +22,97 @@ RETRY_AFTER_A_FIX = timedelta(minutes=15)
 """How often a step held for a fix of the setup is tried again: nobody has to tell the plan."""
 
 
+@dataclass(frozen=True)
+class CallPolicy:
+    """How long one kind of activity may take and how it is retried, written once per kind.
+
+    A worker that dies mid-activity is noticed by the heartbeat timeout where there is one,
+    else by the start-to-close timeout: either way in seconds, so a person waiting on the
+    step waits seconds, not a minute."""
+
+    start_to_close: timedelta
+    retry: RetryPolicy
+    heartbeat: timedelta | None = None
+
+
+HR_STORE = CallPolicy(
+    start_to_close=timedelta(seconds=10),
+    retry=RetryPolicy(
+        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
+    ),
+)
+"""One write to HR's database: milliseconds when it is up; retried until it is back."""
+HR_STORE_AT_ONCE = CallPolicy(
+    start_to_close=timedelta(seconds=5),
+    retry=RetryPolicy(initial_interval=timedelta(milliseconds=500), maximum_attempts=3),
+)
+"""The same write as a local activity, tried a few times within the workflow task. A local
+activity that kept retrying would add workflow tasks to the history while the database is
+down, so the caller moves the write to an activity with `HR_STORE` instead."""
+THE_WORLD = CallPolicy(
+    start_to_close=timedelta(minutes=2),
+    heartbeat=timedelta(seconds=15),
+    retry=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+)
+"""Documents, invites and messages: milliseconds on local files, seconds and several calls on
+Google Workspace, with a heartbeat after each part."""
+SEALING = CallPolicy(
+    start_to_close=timedelta(minutes=2),
+    retry=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+)
+"""A certificate: read from HR's store, sealed (perhaps with a time-stamping server's answer)
+and stored beside the document. Nobody waits on it."""
+SWEEP = CallPolicy(
+    start_to_close=timedelta(minutes=1),
+    retry=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+)
+"""The daily sweep's pages of open plans, and each plan's document and series looked over:
+nobody waits on it, and one plan's look may take several calls."""
+
+
 @overload
 async def act(
-    activity: Callable[[Any, ActivityInput], Awaitable[ActivityOutput]], argument: ActivityInput
+    activity: Callable[[Any, ActivityInput], Awaitable[ActivityOutput]],
+    argument: ActivityInput,
+    policy: CallPolicy = ...,
 ) -> ActivityOutput: ...
 
 
 @overload
 async def act(
-    activity: Callable[[Any, ActivityInput], ActivityOutput], argument: ActivityInput
+    activity: Callable[[Any, ActivityInput], ActivityOutput],
+    argument: ActivityInput,
+    policy: CallPolicy = ...,
 ) -> ActivityOutput: ...
 
 
-async def act(activity: Callable[[Any, ActivityInput], Any], argument: ActivityInput) -> Any:
+async def act(
+    activity: Callable[[Any, ActivityInput], Any],
+    argument: ActivityInput,
+    policy: CallPolicy = THE_WORLD,
+) -> Any:
     """Activities retry until they succeed, unless they say the failure is permanent."""
     return await workflow.execute_activity_method(
         activity,
         argument,
-        start_to_close_timeout=timedelta(minutes=1),
-        retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+        start_to_close_timeout=policy.start_to_close,
+        heartbeat_timeout=policy.heartbeat,
+        retry_policy=policy.retry,
+    )
+
+
+async def act_locally(
+    activity: Callable[[Any, ActivityInput], ActivityOutput],
+    argument: ActivityInput,
+    policy: CallPolicy = HR_STORE_AT_ONCE,
+) -> ActivityOutput:
+    """A local activity: it runs inside the workflow task, and its input never enters the
+    history (only a marker with its result does). For short writes to HR's own store."""
+    return await workflow.execute_local_activity_method(
+        activity,
+        argument,
+        start_to_close_timeout=policy.start_to_close,
+        retry_policy=policy.retry,
     )
 
 
@@ -66,13 +139,14 @@ class HeldSteps:
         activity: Callable[[Any, ActivityInput], ActivityOutput],
         argument: ActivityInput,
         then: Callable[[ActivityOutput], None] = _nothing,
+        policy: CallPolicy = THE_WORLD,
     ) -> None:
         """Runs the activity, then `then` with its result, now or once the setup is fixed."""
         try:
-            result = await act(activity, argument)
+            result = await act(activity, argument, policy)
         except ActivityError as error:
             self._hold(error)
-            self._waiting.append(asyncio.create_task(self._retry(activity, argument, then)))
+            self._waiting.append(asyncio.create_task(self._retry(activity, argument, then, policy)))
             return
         then(result)
 
@@ -86,11 +160,12 @@ class HeldSteps:
         activity: Callable[[Any, ActivityInput], ActivityOutput],
         argument: ActivityInput,
         then: Callable[[ActivityOutput], None],
+        policy: CallPolicy,
     ) -> None:
         while True:
             await workflow.sleep(RETRY_AFTER_A_FIX)
             try:
-                result = await act(activity, argument)
+                result = await act(activity, argument, policy)
                 break
             except ActivityError as error:
                 self._hold(error)

@@ -88,6 +88,10 @@ CANONICAL_HASH_PATCH = "rfc8785-content-hashes"
 signatures bound to."""
 CERTIFICATES_PATCH = "sealed-certificates"
 """Plans started before certificates of completion were sealed replay without them."""
+LEAN_HISTORY_PATCH = "lean-history"
+"""Plans started before the lean history replay with a recorded activity per record and per
+effect. A plan started since has every earlier patch, so it asks for this one alone: one
+marker in its history instead of six."""
 
 
 def _judge(check: Callable[[ActionInput], None], action: ActionInput) -> None:
@@ -105,29 +109,35 @@ def _judge(check: Callable[[ActionInput], None], action: ActionInput) -> None:
 class CoachingPlanWorkflow:
     @workflow.init
     def __init__(self, start: StartPlan) -> None:
-        moves_in_updates = workflow.patched(PHASE_IN_UPDATE_PATCH)
+        self._lean = workflow.patched(LEAN_HISTORY_PATCH)
         """Patches here, not in `run`: an Update delivered with the start runs before `run`."""
-        self._check_ins_move = workflow.patched(CHECK_INS_PATCH)
+        moves_in_updates = self._patched(PHASE_IN_UPDATE_PATCH)
+        self._check_ins_move = self._patched(CHECK_INS_PATCH)
         self._plan = PlanState(
             start,
             clock=workflow.now,
             check_ins_are_deadlines=self._check_ins_move,
-            canonical_hashes=workflow.patched(CANONICAL_HASH_PATCH),
+            canonical_hashes=self._patched(CANONICAL_HASH_PATCH),
         )
         self._rules = PlanRules(self._plan)
         self._story = PhaseStory(self._plan, moves_in_updates=moves_in_updates)
         self._effects = PlanEffects(
             self._plan,
             series_ends_at_closing=self._check_ins_move,
-            certifies=workflow.patched(CERTIFICATES_PATCH),
+            certifies=self._patched(CERTIFICATES_PATCH),
+            batched=self._lean,
         )
         self._keepers: PlanKeepers | None = None
+
+    def _patched(self, patch: str) -> bool:
+        """A patch from before the lean history: held by every plan that has the lean one."""
+        return self._lean or workflow.patched(patch)
 
     @workflow.run
     async def run(self, start: StartPlan) -> Outcome:
         self._plan.event(start.parties.manager.email, "started", "Draft version 1")
-        if workflow.patched(RECORDS_PATCH):
-            self._keepers = PlanKeepers(self._plan)
+        if self._patched(RECORDS_PATCH):
+            self._keepers = PlanKeepers(self._plan, locally=self._lean)
         try:
             await self._align_with_skip_level()
             while True:
@@ -157,7 +167,10 @@ class CoachingPlanWorkflow:
         await self._effects.publish(BEFORE_TEAM_MEMBER)
         if self._story.caught_up():
             await self._effects.notify(
-                NoticeKind.alignment_requested, [Role.skip_level], actor=plan.parties.manager.email
+                NoticeKind.alignment_requested,
+                [Role.skip_level],
+                while_in=Phase.alignment,
+                actor=plan.parties.manager.email,
             )
         await self._until_moved_on(
             lambda: plan.alignment_approved,
@@ -176,6 +189,7 @@ class CoachingPlanWorkflow:
             await self._effects.notify(
                 NoticeKind.co_authoring_opened,
                 [Role.team_member, Role.manager],
+                while_in=Phase.co_authoring,
                 actor=plan.parties.manager.email,
             )
         await self._until_moved_on(
@@ -191,7 +205,9 @@ class CoachingPlanWorkflow:
         await self._effects.publish(ALL_PARTIES)
         if self._story.caught_up():
             await self._effects.notify(
-                NoticeKind.signing_requested, [Role.manager, Role.team_member]
+                NoticeKind.signing_requested,
+                [Role.manager, Role.team_member],
+                while_in=Phase.signing,
             )
         await self._until_moved_on(
             lambda: plan.fully_signed() or plan.declined is not None,
@@ -356,6 +372,7 @@ class CoachingPlanWorkflow:
         await self._effects.notify(
             NoticeKind.changes_requested, [Role.manager], actor=action.actor, text=action.comment
         )
+        await self._effects.settled()
         return self._result("The manager is asked to revise the draft.")
 
     @request_changes.validator
@@ -369,6 +386,7 @@ class CoachingPlanWorkflow:
         await self._effects.notify(
             NoticeKind.draft_revised, [Role.skip_level], actor=action.actor, text=action.summary
         )
+        await self._effects.settled()
         return self._result(f"Version {self._plan.version.number} is ready for the skip-level.")
 
     @revise.validator
@@ -389,6 +407,7 @@ class CoachingPlanWorkflow:
             activities=[a.description for a in self._plan.version.content.activities],
             signatures_voided=voided,
         )
+        await self._effects.settled()
         return self._result(f"Version {self._plan.version.number} proposed; you marked it ready.")
 
     @propose_activities.validator
@@ -450,6 +469,7 @@ class CoachingPlanWorkflow:
                 actor=action.actor,
                 check_in=plan.moment(plan.check_in(action.number)),
             )
+        await self._effects.settled()
         return self._result(f"Check-in {action.number} recorded.")
 
     @record_check_in.validator
@@ -496,6 +516,7 @@ class CoachingPlanWorkflow:
             text=action.reason,
             check_in=moment,
         )
+        await self._effects.settled()
 
     @workflow.update
     async def add_check_in_note(self, action: AddCheckInNote) -> ActionResult:
@@ -537,6 +558,7 @@ class CoachingPlanWorkflow:
             text=action.reason,
             ends_on=action.new_end,
         )
+        await self._effects.settled()
         return self._result(f"Extended to {action.new_end}; check-ins continue.")
 
     @extend.validator

@@ -18,7 +18,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.sweep import OpenPlansPage, SweepActivities, SweepFindings, SweepPlan
     from coaching.plan import StrictModel
-    from workflows.activity_calls import act
+    from workflows.activity_calls import SWEEP, act
 
 PLANS_AT_ONCE = 10
 """How many plans of a page are swept side by side: Google's rate limits are per person."""
@@ -55,7 +55,9 @@ class DailySweepWorkflow:
         summary, after, page_number = SweepSummary(), None, 0
         while True:
             page = await act(
-                SweepActivities.open_plans, OpenPlansPage(after=after, limit=request.page_size)
+                SweepActivities.open_plans,
+                OpenPlansPage(after=after, limit=request.page_size),
+                SWEEP,
             )
             if not page.plan_ids:
                 return summary
@@ -92,7 +94,7 @@ class SweepBatchWorkflow:
     async def _sweep(plan_id: str) -> SweepFindings | None:
         """One plan's failure (shown in the UI as its failed activity) spares the others."""
         try:
-            return await act(SweepActivities.sweep_plan, SweepPlan(plan_id=plan_id))
+            return await act(SweepActivities.sweep_plan, SweepPlan(plan_id=plan_id), SWEEP)
         except ActivityError as error:
             workflow.logger.warning("plan %s was not swept: %s", plan_id, error.cause)
             return None

@@ -10,18 +10,23 @@ import asyncio
 from collections.abc import Hashable
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.records import RecordActivities
     from coaching.plan_record import Recorded, plan_record
     from coaching.plan_state import PlanState
+    from coaching.records import PlanRecord
     from coaching.visibility import NEXT_DEADLINE, PLAN_PHASE
-    from workflows.activity_calls import act
+    from workflows.activity_calls import HR_STORE, act, act_locally
 
 
 class PlanKeepers:
-    def __init__(self, plan: PlanState) -> None:
+    def __init__(self, plan: PlanState, *, locally: bool) -> None:
         self._plan = plan
+        self._locally = locally
+        """Since the lean history a record is a local activity, so it never enters the history;
+        plans from before replay with a recorded activity each time."""
         self._revision = 0
         self._recorded_state: Hashable = None
         self._recorded = Recorded()
@@ -51,10 +56,21 @@ class PlanKeepers:
             await workflow.wait_condition(lambda: plan.record_state() != self._recorded_state)
             state, recorded = plan.record_state(), Recorded.all_of(plan)
             self._revision += 1
-            await act(
-                RecordActivities.record_plan, plan_record(plan, self._revision, self._recorded)
-            )
+            record = plan_record(plan, self._revision, self._recorded)
+            await self._record(record)
             self._recorded_state, self._recorded = state, recorded
+
+    async def _record(self, record: PlanRecord) -> None:
+        """Within the workflow task, as a local activity whose input stays out of the history;
+        a database that does not answer at once gets the record through an activity that
+        waits for it without adding to the history meanwhile."""
+        if self._locally:
+            try:
+                await act_locally(RecordActivities.record_plan, record)
+                return
+            except ActivityError as error:
+                workflow.logger.warning("HR's store did not answer at once: %s", error.cause)
+        await act(RecordActivities.record_plan, record, HR_STORE)
 
     async def _keep_visible(self) -> None:
         """Operators filter on these in the Temporal UI; an owed-nothing plan has no deadline."""

@@ -179,6 +179,13 @@ class RunningPlan:
     def notices_to(self, person: Person, kind: NoticeKind) -> list[EmailMessage]:
         return notices(self.data_dir, person.email, kind)
 
+    async def history_size(self) -> tuple[int, int]:
+        """Events and bytes, as Temporal counts them (the last workflow task's own figure)."""
+        events = (await self.handle.fetch_history()).events
+        started = [e for e in events if e.HasField("workflow_task_started_event_attributes")]
+        size = started[-1].workflow_task_started_event_attributes.history_size_bytes
+        return len(events), size
+
     async def keep_history(self, name: str) -> None:
         """With COACHPLAN_RECORD_HISTORIES=1, saves this run for the replay tests."""
         if os.environ.get("COACHPLAN_RECORD_HISTORIES") == "1":

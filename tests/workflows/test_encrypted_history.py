@@ -46,6 +46,7 @@ from worker import build_worker
 from workflows.coaching_plan import CoachingPlanWorkflow as Plan
 
 PATCH = "core_patch"
+LOCAL_ACTIVITY = "core_local_activity"
 PROPOSED = "Present the stakeholder update at the monthly all-hands"
 COMMENT = "Right time for this: the launch needs Tom's updates"
 
@@ -89,13 +90,22 @@ async def raw_history(client: Client, workflow_id: str) -> History:
 
 def payloads_in(history: History) -> list[Payload]:
     """Every payload of every event, found by walking the protos; but those in clear by design:
-    the search attributes (a phase and a deadline) and the SDK's patch markers (a patch id)."""
+    the search attributes (a phase and a deadline), the SDK's patch markers (a patch id) and
+    the SDK's own account of a local activity (its number, type and times; its result is
+    encrypted like any other)."""
     found: list[Payload] = []
 
     def walk(message: Any) -> None:
         if isinstance(message, SearchAttributes) or (
             isinstance(message, MarkerRecordedEventAttributes) and message.marker_name == PATCH
         ):
+            return
+        if (
+            isinstance(message, MarkerRecordedEventAttributes)
+            and message.marker_name == LOCAL_ACTIVITY
+        ):
+            if "result" in message.details:
+                walk(message.details["result"])
             return
         if isinstance(message, Payload):
             found.append(message)

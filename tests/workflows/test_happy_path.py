@@ -120,6 +120,9 @@ async def test_a_plan_goes_from_draft_to_closed_with_evidence(plan: RunningPlan)
     )
     assert await plan.handle.result() is Outcome.achieved
     await plan.keep_history("happy_path")
+    events, size = await plan.history_size()
+    assert events <= 300, "a whole life fits in 300 events"
+    assert size <= 100 * 1024, f"a whole life fits in 100 KiB, not {size} bytes"
 
     status = await plan.status()
     assert status.phase is Phase.closed

@@ -1,0 +1,167 @@
+"""One activity carries out a step's effects in order: the document from the version HR's store
+holds, then the messages; a retry repeats nothing anyone can see twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.calendar import CalendarActivities
+from activities.documents import DocumentActivities, DocumentOrder
+from activities.effects import (
+    EffectActivities,
+    EffectBatch,
+    EffectsCarriedOut,
+    PublishDocument,
+    SendNotice,
+)
+from activities.notifications import NotificationActivities
+from coaching.notices import Notice, NoticeKind
+from coaching.org import Parties
+from coaching.plan import Role
+from coaching.records import VersionRecord
+from coaching.status import Phase, PlanVersion
+from integrations.local.calendar import IcsCalendar
+from integrations.local.documents import LocalDocumentStore
+from integrations.local.mail import OutboxMailer
+from store.plan_records import PlanRecords
+from tests.store.sample_records import a_record
+
+PLAN_ID = "plan000001"
+
+
+def effect_activities(root: Path, store: Engine) -> EffectActivities:
+    return EffectActivities(
+        DocumentActivities(LocalDocumentStore(root / "documents")),
+        CalendarActivities(IcsCalendar(root / "invites")),
+        NotificationActivities(OutboxMailer(root / "outbox")),
+        PlanRecords(store),
+    )
+
+
+def recorded(store: Engine, version: PlanVersion, parties: Parties) -> None:
+    """HR's store holds the version with its content, as the plan's record keeper writes it."""
+    PlanRecords(store).save(
+        a_record(
+            PLAN_ID,
+            parties=parties,
+            versions=[VersionRecord.model_validate(version.model_dump())],
+        )
+    )
+
+
+def batch(version: PlanVersion, parties: Parties) -> EffectBatch:
+    order = DocumentOrder(
+        plan_id=PLAN_ID,
+        phase=Phase.alignment,
+        version=version.number,
+        sha256=version.sha256,
+        parties=parties,
+        share_with=[Role.manager, Role.skip_level],
+        team_member_included=False,
+    )
+    notice = Notice(
+        plan_id=PLAN_ID,
+        event_id="001-alignment_requested",
+        kind=NoticeKind.alignment_requested,
+        to=[Role.skip_level],
+        parties=parties,
+        phase=Phase.alignment,
+        version=version.number,
+        team_member_included=False,
+    )
+    return EffectBatch(
+        plan_id=PLAN_ID,
+        effects=[
+            PublishDocument(effect="document", order=order),
+            SendNotice(effect="notice", notice=notice),
+        ],
+    )
+
+
+def carry_out(
+    activities: EffectActivities, effects: EffectBatch
+) -> tuple[EffectsCarriedOut, list[tuple[object, ...]]]:
+    env = ActivityEnvironment()
+    beats: list[tuple[object, ...]] = []
+    env.on_heartbeat = lambda *details: beats.append(details)
+    return env.run(activities.carry_out_effects, effects), beats
+
+
+def test_the_document_is_rendered_from_the_recorded_version_then_the_message_sent(
+    tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
+) -> None:
+    recorded(store, version, parties)
+    done, beats = carry_out(effect_activities(tmp_path, store), batch(version, parties))
+
+    [document] = done.documents
+    assert document.version == version.number
+    assert document.shared_with == [parties.manager.email, parties.skip_level.email]
+    written = Path(document.uri.removeprefix("file://")).read_text()
+    assert version.content.goal.specific in written
+    assert done.sent == 1
+    assert len(list((tmp_path / "outbox").rglob("*.eml"))) == 1
+    assert beats == [(1,), (2,)]
+
+
+def test_a_retried_batch_writes_no_document_or_message_twice(
+    tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
+) -> None:
+    recorded(store, version, parties)
+    activities = effect_activities(tmp_path, store)
+    first, _ = carry_out(activities, batch(version, parties))
+    written = {p: p.read_bytes() for p in (tmp_path / "documents").rglob("*") if p.is_file()}
+    again, _ = carry_out(activities, batch(version, parties))
+
+    assert again == first
+    assert len(list((tmp_path / "outbox").rglob("*.eml"))) == 1
+    assert {
+        p: p.read_bytes() for p in (tmp_path / "documents").rglob("*") if p.is_file()
+    } == written
+
+
+def test_a_version_hr_store_does_not_hold_yet_is_retried_and_nothing_is_sent(
+    tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
+) -> None:
+    with pytest.raises(ApplicationError) as refused:
+        carry_out(effect_activities(tmp_path, store), batch(version, parties))
+
+    assert refused.value.type == "VersionNotRecordedYet"
+    assert not refused.value.non_retryable
+    assert f"does not hold version {version.number}" in refused.value.message
+    assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").rglob("*.eml"))
+
+
+def test_a_notice_of_a_phase_the_plan_already_left_is_not_sent(
+    tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
+) -> None:
+    recorded(store, version, parties)
+    PlanRecords(store).save(
+        a_record(PLAN_ID, revision=2, parties=parties, phase=Phase.co_authoring, audit=[])
+    )
+    [document, notice] = batch(version, parties).effects
+    assert isinstance(notice, SendNotice)
+    effects = EffectBatch(
+        plan_id=PLAN_ID,
+        effects=[
+            document,
+            notice.model_copy(update={"while_in": Phase.alignment}),
+            notice.model_copy(
+                update={
+                    "while_in": Phase.co_authoring,
+                    "notice": notice.notice.model_copy(
+                        update={"event_id": "002-alignment_requested"}
+                    ),
+                }
+            ),
+        ],
+    )
+    done, _ = carry_out(effect_activities(tmp_path, store), effects)
+
+    assert done.sent == 1
+    [message] = (tmp_path / "outbox").rglob("*.eml")
+    assert "002-alignment_requested" in message.read_text()
