@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install chromium lint clean
+.PHONY: run test install chromium lint histories clean
 
 run: $(INSTALLED)
 	$(BIN)/coachplan up
@@ -37,6 +37,17 @@ chromium:
 	  $$as_root env DEBIAN_FRONTEND=noninteractive apt-get update && \
 	  $$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	}
+
+# Re-records the replay set in tests/histories from the tests that keep one (see README,
+# "Changing the workflow safely"): after a change to the workflow, once its patch is in.
+HISTORY_TESTS := tests/workflows/test_happy_path.py tests/workflows/test_alignment.py \
+	tests/workflows/test_signing.py tests/workflows/test_moving_check_ins.py \
+	tests/workflows/test_review.py tests/workflows/test_cancellation.py \
+	tests/workflows/test_held_for_a_fix.py tests/workflows/test_google_workspace_plan.py
+
+histories: $(INSTALLED)
+	COACHPLAN_RECORD_HISTORIES=1 $(BIN)/pytest -q $(HISTORY_TESTS)
+	$(BIN)/pytest -q tests/workflows/test_replay.py
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check --fix .

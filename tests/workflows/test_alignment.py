@@ -49,6 +49,7 @@ async def test_requested_changes_go_back_to_the_manager_until_approved(
     await plan.reaches(Phase.co_authoring)
     assert MEMBER.email in plan.shared_with(2)
     await plan.received(MEMBER, "ready to shape together")
+    await plan.keep_history("changes_requested_then_aligned")
 
 
 async def test_skip_level_is_reminded_then_hr_is_asked_to_help(

@@ -61,6 +61,7 @@ async def test_cancelling_from_any_phase_cleans_up_and_tells_the_parties(
         assert str(next(iter(invite.walk("VEVENT")))["STATUS"]) == "CANCELLED"
     elif phase is not Phase.review:
         assert not invite_path.exists()
+    await plan.keep_history(f"cancelled_in_{phase.value}")
 
 
 async def test_a_finished_plan_cannot_be_cancelled(plan: RunningPlan) -> None:
