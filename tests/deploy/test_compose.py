@@ -73,24 +73,41 @@ PRODUCTION_SETTINGS = {
 OIDC four are what `Settings._production_is_complete` demands."""
 
 LEFT_UNSET = {
-    "ui_port": "only `coachplan up` serves a UI; here temporalio/ui does, and "
+    "COACHPLAN_UI_PORT": "only `coachplan up` serves a UI; here temporalio/ui does, and "
     "COACHPLAN_CODEC_UI_ORIGINS names its origin",
-    "consent_disclosure_file": "the built-in wording; a company's own needs a mounted file",
-    "consent_disclosure_version": "goes with consent_disclosure_file",
-    "sealing_chain_file": "only when the sealing certificate is issued by an intermediate CA: "
-    "mount it as a secret and set it",
-    "directory_refresh_minutes": "Google's directory only",
-    "google_key_file": "Google Workspace (docs/google-workspace.md) needs its service "
-    "account key mounted as a secret; the compose stack runs the local integrations",
-    "google_api_endpoint": "Google Workspace only (tests point it at a fake Google)",
-    "google_mailbox": "Google Workspace only",
-    "google_folder_id": "Google Workspace only",
-    "google_template_id": "Google Workspace only",
-    "google_hr_group": "Google Workspace only",
-    "google_admin": "Google Workspace only",
-    "google_customer": "Google Workspace only",
+    "COACHPLAN_CONSENT_DISCLOSURE_FILE": "the built-in wording; a company's own needs a "
+    "mounted file",
+    "COACHPLAN_CONSENT_DISCLOSURE_VERSION": "goes with COACHPLAN_CONSENT_DISCLOSURE_FILE",
+    "COACHPLAN_SEALING_CHAIN_FILE": "only for a sealing certificate issued by an intermediate "
+    "CA: mount the chain as a secret and set it",
+    "COACHPLAN_DIRECTORY_REFRESH_MINUTES": "Google's directory only",
+    "COACHPLAN_GOOGLE_KEY_FILE": "Google Workspace (docs/google-workspace.md) needs its "
+    "service account key mounted as a secret; the compose stack runs the local integrations",
+    "COACHPLAN_GOOGLE_API_ENDPOINT": "Google Workspace only (tests point it at a fake Google)",
+    "COACHPLAN_GOOGLE_MAILBOX": "Google Workspace only",
+    "COACHPLAN_GOOGLE_FOLDER_ID": "Google Workspace only",
+    "COACHPLAN_GOOGLE_TEMPLATE_ID": "Google Workspace only",
+    "COACHPLAN_GOOGLE_HR_GROUP": "Google Workspace only",
+    "COACHPLAN_GOOGLE_ADMIN": "Google Workspace only",
+    "COACHPLAN_GOOGLE_CUSTOMER": "Google Workspace only",
+    "COACHPLAN_TEMPORAL_TLS_CERT_FILE": "the compose Temporal listens without TLS on its "
+    "private network; a cluster with mTLS or Temporal Cloud needs it (docs/operations.md)",
+    "COACHPLAN_TEMPORAL_TLS_KEY_FILE": "goes with COACHPLAN_TEMPORAL_TLS_CERT_FILE",
+    "COACHPLAN_TEMPORAL_TLS_CA_FILE": "goes with COACHPLAN_TEMPORAL_TLS_CERT_FILE",
+    "COACHPLAN_TEMPORAL_API_KEY_FILE": "Temporal Cloud's API keys; not the compose Temporal",
+    "COACHPLAN_METRICS_PORT": "the SDK's Prometheus endpoint: set it where something scrapes it",
 }
-"""Settings the compose file deliberately does not set, and why (docs/operations.md)."""
+"""Variables the compose file deliberately does not set, and why (docs/operations.md)."""
+
+ANTICIPATED = {
+    "COACHPLAN_TEMPORAL_TLS_CERT_FILE",
+    "COACHPLAN_TEMPORAL_TLS_KEY_FILE",
+    "COACHPLAN_TEMPORAL_TLS_CA_FILE",
+    "COACHPLAN_TEMPORAL_API_KEY_FILE",
+    "COACHPLAN_METRICS_PORT",
+}
+"""Variables that the Temporal TLS and metrics change adds to ENV_VARS, worked on beside this
+one: listed in LEFT_UNSET ahead of it so that neither merge order breaks this test."""
 
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_KEY|SECRET_KEY)$")
 EXACT_VERSION = re.compile(r"^[a-z0-9./-]+:v?[0-9]+\.[0-9]+\.[0-9]+(-[a-z0-9.]+)?$")
@@ -197,13 +214,12 @@ def test_every_setting_is_set_or_deliberately_left_unset(
     """A new variable in ENV_VARS fails here until the compose file sets it or LEFT_UNSET
     says why not."""
     env = environment(services(compose)[name])
-    given = {
-        field for field, var in ENV_VARS.items() if var in env or f"{var}{FROM_FILE_SUFFIX}" in env
-    }
+    variables = set(ENV_VARS.values())
+    given = {var for var in variables if var in env or f"{var}{FROM_FILE_SUFFIX}" in env}
 
-    assert set(LEFT_UNSET) <= set(ENV_VARS), "LEFT_UNSET names a setting that no longer exists"
+    assert set(LEFT_UNSET) - variables <= ANTICIPATED, "LEFT_UNSET names an unknown variable"
     assert given & set(LEFT_UNSET) == set(), "set, yet listed as left unset"
-    assert set(ENV_VARS) - given - set(LEFT_UNSET) == set(), "neither set nor listed"
+    assert variables - given - set(LEFT_UNSET) == set(), "neither set nor listed in LEFT_UNSET"
     assert set(ENV_VARS) >= PRODUCTION_SETTINGS
     missing = {
         field
