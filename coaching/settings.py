@@ -150,6 +150,46 @@ class SettingsError(ValueError):
     """Bad configuration, one line per variable, for the person who set it."""
 
 
+FROM_FILE_SUFFIX = "_FILE"
+
+
+def values_from_files(environ: Mapping[str, str]) -> dict[str, str]:
+    """`<VAR>_FILE` names a file whose content is `<VAR>`'s value, as the official postgres
+    image reads its password: secrets can then come from mounted files (Docker or Kubernetes
+    secrets) instead of the environment, which `ps`, crash reports and `docker inspect` show.
+
+    One trailing line break is dropped (`echo` and editors add it). A variable that already
+    names a file itself (`COACHPLAN_PAYLOAD_KEYS_FILE`) keeps its meaning: there is no
+    `COACHPLAN_PAYLOAD_KEYS` to read from a file. Setting both `<VAR>` and `<VAR>_FILE`, or
+    naming a file that cannot be read, is refused with a line naming the variable.
+    """
+    variables = set(ENV_VARS.values())
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    for var in ENV_VARS.values():
+        from_file = f"{var}{FROM_FILE_SUFFIX}"
+        path = environ.get(from_file)
+        if not path or from_file in variables:
+            continue
+        if environ.get(var):
+            problems.append(f"{from_file}: set {var} or {from_file}, not both")
+            continue
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            problems.append(f"{from_file}: cannot read {path} ({reason})")
+            continue
+        value = text.removesuffix("\n").removesuffix("\r")
+        if not value.strip():
+            problems.append(f"{from_file}: {path} is empty; it must hold the value of {var}")
+            continue
+        values[var] = value
+    if problems:
+        raise SettingsError("\n".join(problems))
+    return values
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -326,8 +366,10 @@ class Settings(BaseModel):
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Reads the variables in ENV_VARS; an empty variable counts as unset."""
+        """Reads the variables in ENV_VARS, or the files their `_FILE` variables name; an empty
+        variable counts as unset."""
         environ = os.environ if environ is None else environ
+        environ = {**environ, **values_from_files(environ)}
         values = {field: environ[var] for field, var in ENV_VARS.items() if environ.get(var)}
         try:
             return cls.model_validate(values)
