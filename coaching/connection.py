@@ -20,6 +20,9 @@ from coaching.settings import Settings
 
 SDK_CONNECT_FAILED = "Failed client connect"
 """How the SDK's error starts when it could not connect (at `connect`, or at a lazy call)."""
+CLOSED_AT_ONCE = re.compile(r"after connection: Status \{ code: (Unknown|Cancelled)\b")
+"""The first call on a fresh connection died at the transport (not an answer such as
+Unavailable from a server still starting)."""
 TLS_WORDS = ("tls", "certificate", "handshake", "ssl")
 """Words of the SDK's connection errors that mean TLS refused, not a server that is down."""
 
@@ -112,7 +115,7 @@ def connect_error(settings: Settings, error: Exception) -> TemporalConnectError:
             "and COACHPLAN_TEMPORAL_TLS_SERVER_NAME (the name in it)",
             tls_refused=True,
         )
-    if "after connection" in text and "transport error" in text:
+    if CLOSED_AT_ONCE.search(text):
         hint = (
             "the server may require a client certificate (COACHPLAN_TEMPORAL_TLS_CERT_FILE and "
             "COACHPLAN_TEMPORAL_TLS_KEY_FILE) or not accept this one"

@@ -115,17 +115,18 @@ class TestCa:
 
 
 class TlsProxy:
-    """Listens on 127.0.0.1:<port> with TLS (client certificates of `client_ca` required)
-    and forwards to `target` in the clear, on an event loop of its own thread."""
+    """Listens on 127.0.0.1:<port> with TLS (client certificates of `client_ca` required,
+    if given) and forwards to `target` in the clear, on an event loop of its own thread."""
 
-    def __init__(self, target: tuple[str, int], server: Issued, client_ca: Path) -> None:
+    def __init__(self, target: tuple[str, int], server: Issued, client_ca: Path | None) -> None:
         self.target = target
         self.authorizations: list[str] = []
         """Every `authorization` header a client sent, in order."""
         self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._context.load_cert_chain(server.certificate, server.key)
-        self._context.load_verify_locations(client_ca)
-        self._context.verify_mode = ssl.CERT_REQUIRED
+        if client_ca is not None:
+            self._context.load_verify_locations(client_ca)
+            self._context.verify_mode = ssl.CERT_REQUIRED
         self._context.set_alpn_protocols(["h2"])
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -146,9 +147,17 @@ class TlsProxy:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._loop.call_soon_threadsafe(self._server.close)
+        asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+
+    async def _close(self) -> None:
+        """Stops listening and drops every connection, as a server going away does."""
+        self._server.close()
+        running = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def _serve(self) -> asyncio.Server:
         server = await asyncio.start_server(
