@@ -102,9 +102,11 @@ def metrics_runtime(bind_address: str) -> Runtime:
 def connect_error(settings: Settings, error: Exception) -> TemporalConnectError:
     """The SDK's connection error as a sentence naming the address and what to check.
 
-    A connection the server closes right after it was made (TCP, and TLS as far as the client
-    can tell) is a refusal, not an outage: over TLS 1.3 a server that rejects the client's
-    certificate, or has none, says so only by closing; a plain client at a TLS port the same."""
+    A server certificate the client does not trust is a refusal: retrying cannot help. A
+    connection closed right after it was made (TCP, and TLS as far as the client can tell) is
+    ambiguous: over TLS 1.3 a server that rejects the client's certificate says so only by
+    closing, and so does a plain client at a TLS port; but a load balancer or proxy without a
+    live server behind it does the same. It is retried, and the message names both."""
     text = str(error)
     where = f"Temporal at {settings.temporal_address}"
     untrusted = re.search(r"InvalidCertificate\((\w+)", text)
@@ -124,7 +126,9 @@ def connect_error(settings: Settings, error: Exception) -> TemporalConnectError:
             "of the README's 'Connecting to Temporal Cloud or a TLS cluster')"
         )
         return TemporalConnectError(
-            f"{where} closed the connection as soon as it was made: {hint}", tls_refused=True
+            f"{where} closed the connection as soon as it was made: it may be restarting, or "
+            f"{hint}",
+            tls_refused=False,
         )
     if any(word in text.lower() for word in TLS_WORDS):
         return TemporalConnectError(

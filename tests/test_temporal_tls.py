@@ -112,20 +112,22 @@ async def test_with_the_right_client_certificate_a_plan_runs_over_mutual_tls(
 
 
 async def test_without_a_client_certificate_the_cli_says_what_to_set(cluster: Cluster) -> None:
+    """Over TLS 1.3 the server refuses a missing certificate only by closing the connection,
+    as a load balancer without a live server would: the CLI retries, then names both."""
     ran = await coachplan(
         "status",
         "abcdef123456",
         "--as",
         GRACE,
-        env=cluster.env(COACHPLAN_TEMPORAL_WAIT_SECONDS="30"),
+        env=cluster.env(COACHPLAN_TEMPORAL_WAIT_SECONDS="2"),
     )
 
     assert ran.code == 1, ran
-    assert "retrying" not in ran.err, "a refusal is not an outage: waiting cannot help"
-    assert ran.err == (
+    assert ran.err.endswith(
         f"error: Temporal at {cluster.proxy.address} closed the connection as soon as it was "
-        "made: the server may require a client certificate (COACHPLAN_TEMPORAL_TLS_CERT_FILE "
-        "and COACHPLAN_TEMPORAL_TLS_KEY_FILE) or not accept this one\n"
+        "made: it may be restarting, or the server may require a client certificate "
+        "(COACHPLAN_TEMPORAL_TLS_CERT_FILE and COACHPLAN_TEMPORAL_TLS_KEY_FILE) or not accept "
+        "this one (retried for 2 s; COACHPLAN_TEMPORAL_WAIT_SECONDS sets how long)\n"
     ), ran
 
 
@@ -153,10 +155,13 @@ async def test_a_server_certificate_of_a_ca_not_trusted_is_named(cluster: Cluste
         "abcdef123456",
         "--as",
         GRACE,
-        env=cluster.mutual_env(COACHPLAN_TEMPORAL_TLS_CA_FILE=str(other.path)),
+        env=cluster.mutual_env(
+            COACHPLAN_TEMPORAL_TLS_CA_FILE=str(other.path), COACHPLAN_TEMPORAL_WAIT_SECONDS="30"
+        ),
     )
 
     assert ran.code == 1, ran
+    assert "retrying" not in ran.err, "a refusal is not an outage: waiting cannot help"
     assert ran.err == (
         f"error: Temporal at {cluster.proxy.address} presented a certificate this client does "
         "not trust (UnknownIssuer): check COACHPLAN_TEMPORAL_TLS_CA_FILE (the CA that signed "
@@ -173,7 +178,8 @@ async def test_the_worker_without_a_client_certificate_stops_with_one_line(
     assert "Traceback" not in ran.err, ran
     assert (
         f"cannot run the worker: Temporal at {cluster.proxy.address} closed the connection as "
-        "soon as it was made: the server may require a client certificate"
+        "soon as it was made: it may be restarting, or the server may require a client "
+        "certificate"
     ) in ran.err, ran
 
 
@@ -208,5 +214,4 @@ async def test_a_plain_client_at_a_tls_port_is_told_to_use_tls(cluster: Cluster)
     with pytest.raises(TemporalConnectError) as refused:
         await connect(settings)
 
-    assert refused.value.tls_refused
     assert "the server may require TLS" in str(refused.value)
