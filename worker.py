@@ -16,7 +16,7 @@ from temporalio.worker import Worker
 
 from activities import plan_activities
 from activities.failures import IntegrationFailures
-from coaching.connection import connect
+from coaching.connection import TemporalConnectError, connect
 from coaching.key_ring import KeyRingError
 from coaching.settings import Settings, SettingsError
 from integrations import Integrations, build_integrations
@@ -54,7 +54,9 @@ async def run(settings: Settings) -> None:
     await asyncio.to_thread(_check_google, settings)
     integrations = build_integrations(settings)
     _check_store(integrations.records.engine)
-    client = await connect(settings)
+    client = await connect(settings, metrics=True)
+    if settings.metrics_port:
+        log.info("Temporal SDK metrics at http://%s/metrics", settings.metrics_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -128,6 +130,9 @@ def main() -> None:
         asyncio.run(run(settings))
     except (SchemaOutdated, GoogleSetupError, SealingSetupError, KeyRingError) as error:
         log.error("%s", error)
+        sys.exit(1)
+    except TemporalConnectError as error:
+        log.error("cannot run the worker: %s", error)
         sys.exit(1)
     except RuntimeError as error:
         log.error("cannot run the worker against %s: %s", settings.temporal_address, error)

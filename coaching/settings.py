@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -66,6 +69,14 @@ ENV_VARS: dict[str, str] = {
     "payload_keys_file": "COACHPLAN_PAYLOAD_KEYS_FILE",
     "codec_ui_origins": "COACHPLAN_CODEC_UI_ORIGINS",
     "codec_operators": "COACHPLAN_CODEC_OPERATORS",
+    "temporal_tls": "COACHPLAN_TEMPORAL_TLS",
+    "temporal_tls_cert_file": "COACHPLAN_TEMPORAL_TLS_CERT_FILE",
+    "temporal_tls_key_file": "COACHPLAN_TEMPORAL_TLS_KEY_FILE",
+    "temporal_tls_ca_file": "COACHPLAN_TEMPORAL_TLS_CA_FILE",
+    "temporal_tls_server_name": "COACHPLAN_TEMPORAL_TLS_SERVER_NAME",
+    "temporal_api_key_file": "COACHPLAN_TEMPORAL_API_KEY_FILE",
+    "temporal_wait_seconds": "COACHPLAN_TEMPORAL_WAIT_SECONDS",
+    "metrics_port": "COACHPLAN_METRICS_PORT",
 }
 """Which environment variable sets which field; errors name the variable, not the field."""
 
@@ -85,6 +96,60 @@ def _host_and_port(address: str) -> str:
     if matched is None or not 0 < int(matched[1]) < 65536:
         raise ValueError(f"'{address}' is not host:port (for example localhost:7233)")
     return address
+
+
+def _metrics_address(value: str | None) -> str | None:
+    """A bare port listens on every interface, as a Prometheus scraper elsewhere expects."""
+    if value is None:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"[0-9]{1,5}", value):
+        value = f"0.0.0.0:{value}"
+    try:
+        return _host_and_port(value)
+    except ValueError:
+        raise ValueError(
+            f"'{value}' is not a port or host:port (for example 9464 or 127.0.0.1:9464)"
+        ) from None
+
+
+def _readable_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ValueError(f"cannot read {path} ({error.strerror or error})") from None
+
+
+def _pem_certificates(path: Path | None) -> Path | None:
+    """Read once here, so that a missing file or one that is not PEM stops the start, instead
+    of every connection failing later with the TLS library's words."""
+    if path is not None:
+        data = _readable_bytes(path)
+        try:
+            x509.load_pem_x509_certificates(data)
+        except ValueError:
+            raise ValueError(
+                f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+            ) from None
+    return path
+
+
+def _pem_private_key(path: Path | None) -> Path | None:
+    if path is not None:
+        data = _readable_bytes(path)
+        try:
+            serialization.load_pem_private_key(data, password=None)
+        except TypeError:
+            raise ValueError(f"{path} is encrypted; the client needs its key unencrypted") from None
+        except (ValueError, UnsupportedAlgorithm):
+            raise ValueError(f"{path} holds no PEM private key") from None
+    return path
+
+
+def _api_key_file(path: Path | None) -> Path | None:
+    if path is not None and not _readable_bytes(path).strip():
+        raise ValueError(f"{path} is empty; it must hold the Temporal Cloud API key")
+    return path
 
 
 def _web_address(url: str | None) -> str | None:
@@ -267,6 +332,29 @@ class Settings(BaseModel):
     codec_operators: Annotated[tuple[Email, ...], BeforeValidator(_comma_separated)] = ()
     """Operators (emails) who may read decoded plans in the Temporal UI, besides HR."""
 
+    # Reaching Temporal: a TLS cluster or Temporal Cloud.
+    temporal_tls: bool = False
+    """TLS to Temporal, verified against the system's CAs; any of the TLS files or the API
+    key below turns it on as well."""
+    temporal_tls_cert_file: Annotated[Path | None, AfterValidator(_pem_certificates)] = None
+    """This client's certificate (PEM) for mutual TLS, as Temporal Cloud's mTLS namespaces ask."""
+    temporal_tls_key_file: Annotated[Path | None, AfterValidator(_pem_private_key)] = None
+    """The private key (PEM, unencrypted) of `temporal_tls_cert_file`."""
+    temporal_tls_ca_file: Annotated[Path | None, AfterValidator(_pem_certificates)] = None
+    """The CA that signed the server's certificate, for a cluster with its own CA; the
+    system's CAs if unset (right for Temporal Cloud)."""
+    temporal_tls_server_name: NonEmpty | None = None
+    """The name in the server's certificate, when it is not the host of TEMPORAL_ADDRESS."""
+    temporal_api_key_file: Annotated[Path | None, AfterValidator(_api_key_file)] = None
+    """A file holding a Temporal Cloud API key, sent as `authorization: Bearer`; implies TLS.
+    Read at each connection, so a rotated key takes effect at the next start."""
+    temporal_wait_seconds: Annotated[float, Field(ge=0, le=3600)] = 30
+    """How long a `coachplan` command retries an unreachable Temporal (a server restarting)
+    before it gives up."""
+    metrics_port: Annotated[str | None, AfterValidator(_metrics_address)] = None
+    """Where the worker serves the Temporal SDK's Prometheus metrics (`/metrics`): a port
+    (every interface) or host:port; off if unset."""
+
     # Sealing certificates of completion.
     sealing_key_file: Path | None = None
     """The organisation's sealing key (PEM). Unset in the embedded setup: a local CA and a
@@ -311,6 +399,27 @@ class Settings(BaseModel):
                 "COACHPLAN_SEALING_CHAIN_FILE needs COACHPLAN_SEALING_KEY_FILE and "
                 "COACHPLAN_SEALING_CERTIFICATE_FILE"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _temporal_tls_is_complete(self) -> Self:
+        """A client certificate is nothing without its key, and the reverse; a key that is not
+        the certificate's would fail every handshake with an obscure message."""
+        cert, key = self.temporal_tls_cert_file, self.temporal_tls_key_file
+        if (cert is None) != (key is None):
+            raise ValueError(
+                "COACHPLAN_TEMPORAL_TLS_CERT_FILE and COACHPLAN_TEMPORAL_TLS_KEY_FILE must be set "
+                "together"
+            )
+        if cert is not None and key is not None:
+            leaf = x509.load_pem_x509_certificates(cert.read_bytes())[0]
+            private = serialization.load_pem_private_key(key.read_bytes(), password=None)
+            spki = serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            if leaf.public_key().public_bytes(*spki) != private.public_key().public_bytes(*spki):
+                raise ValueError(
+                    f"COACHPLAN_TEMPORAL_TLS_KEY_FILE ({key}) is not the key of the certificate "
+                    f"in COACHPLAN_TEMPORAL_TLS_CERT_FILE ({cert})"
+                )
         return self
 
     @model_validator(mode="after")
@@ -381,6 +490,18 @@ class Settings(BaseModel):
                 for e in error.errors()
             ]
             raise SettingsError("\n".join(lines)) from None
+
+    @property
+    def temporal_uses_tls(self) -> bool:
+        return self.temporal_tls or any(
+            value is not None
+            for value in (
+                self.temporal_tls_cert_file,
+                self.temporal_tls_ca_file,
+                self.temporal_tls_server_name,
+                self.temporal_api_key_file,
+            )
+        )
 
     @property
     def temporal_host(self) -> str:

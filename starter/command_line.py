@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +35,10 @@ from starter.plan_client import (
     TemporalUnavailable,
     load_directory,
 )
+
+FIRST_PAUSE = 0.5
+MAX_PAUSE = 5.0
+"""Backoff between connection attempts while Temporal is unreachable, in seconds."""
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
@@ -150,4 +155,34 @@ def build(model: type[SomeAction], **fields: Any) -> SomeAction:
 
 
 async def with_client(work: Callable[[PlanClient], Awaitable[Result]]) -> Result:
-    return await work(await PlanClient.connect(settings()))
+    return await work(await connect_retrying(settings()))
+
+
+async def connect_retrying(configured: Settings) -> PlanClient:
+    """Connects, retrying with backoff for `temporal_wait_seconds` while Temporal is
+    unreachable (a server restarting, say) and saying so once; a refusal (TLS) is not retried."""
+    deadline = time.monotonic() + configured.temporal_wait_seconds
+    pause = FIRST_PAUSE
+    told = False
+    while True:
+        try:
+            return await PlanClient.connect(configured)
+        except TemporalUnavailable as error:
+            left = deadline - time.monotonic()
+            if not error.retryable or left <= 0:
+                if told:
+                    raise TemporalUnavailable(
+                        f"{error} (retried for {configured.temporal_wait_seconds:g} s; "
+                        "COACHPLAN_TEMPORAL_WAIT_SECONDS sets how long)",
+                        retryable=error.retryable,
+                    ) from None
+                raise
+            if not told:
+                errors.print(
+                    f"Temporal is unreachable, retrying for up to "
+                    f"{configured.temporal_wait_seconds:g} s ({escape(str(error))})",
+                    highlight=False,
+                )
+                told = True
+            await asyncio.sleep(min(pause, left))
+            pause = min(pause * 2, MAX_PAUSE)

@@ -37,7 +37,13 @@ from coaching.actions import (
     plan_id_for,
     workflow_id_for,
 )
-from coaching.connection import connect, describe_execution
+from coaching.connection import (
+    SDK_CONNECT_FAILED,
+    TemporalConnectError,
+    connect,
+    connect_error,
+    describe_execution,
+)
 from coaching.evidence import ConsentRecord, Disclosure, Identification, SigningContext
 from coaching.form import PlanForm
 from coaching.org import DirectoryError, DirectorySource, OrgDirectory
@@ -104,7 +110,20 @@ class OpenPlanExists(PlanError):
 
 
 class TemporalUnavailable(Exception):
-    """The Temporal server cannot be reached: nothing the person typed is at fault."""
+    """The Temporal server cannot be reached: nothing the person typed is at fault.
+
+    `retryable` is False when Temporal answered but refused this client (TLS settings,
+    certificates): waiting cannot help then."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def unreachable(settings: Settings, error: Exception) -> TemporalUnavailable:
+    """The words for a Temporal that cannot be reached, from the SDK's connection error."""
+    failure = error if isinstance(error, TemporalConnectError) else connect_error(settings, error)
+    return TemporalUnavailable(str(failure), retryable=not failure.tls_refused)
 
 
 class DatabaseUnavailable(Exception):
@@ -129,13 +148,12 @@ class PlanClient:
 
     @classmethod
     async def connect(cls, settings: Settings) -> PlanClient:
+        """Raises `TemporalUnavailable` at once if Temporal cannot be reached now."""
         directory = directory_source(settings)
         try:
             client = await connect(settings)
-        except RuntimeError:
-            raise TemporalUnavailable(
-                f"cannot reach Temporal at {settings.temporal_address}; is `make run` running?"
-            ) from None
+        except RuntimeError as error:
+            raise unreachable(settings, error) from None
         return cls(client, settings, directory, HrQueries(create_store_engine(settings.database)))
 
     async def start(self, form: PlanForm, manager_email: str, today: date) -> StartPlan:
@@ -400,9 +418,15 @@ class PlanClient:
         return PlanError(f"plan {plan_id} is not answering; is the worker running?")
 
     async def _guard(self, call: Callable[[], Awaitable[Any]]) -> Any:
-        """Turns a lost connection into `TemporalUnavailable`, leaving other errors as they are."""
+        """Turns a lost connection into `TemporalUnavailable`, leaving other errors as they are.
+        A lazy client (the web app's) that could not connect yet raises the SDK's connection
+        error at the call instead, and tries again at the next one."""
         try:
             return await call()
+        except RuntimeError as error:
+            if str(error).startswith(SDK_CONNECT_FAILED):
+                raise unreachable(self._settings, error) from None
+            raise
         except RPCError as error:
             if error.status is RPCStatusCode.UNAVAILABLE:
                 raise TemporalUnavailable(

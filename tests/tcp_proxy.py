@@ -35,6 +35,10 @@ class TcpProxy:
             listener, self._listener = self._listener, None
             connections, self._connections = self._connections, []
         if listener is not None:
+            # Closing alone leaves a thread blocked in accept() holding the socket open, so
+            # new connections would still be taken (and dropped): shutting it down refuses them.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         for connection in connections:
             with contextlib.suppress(OSError):

@@ -20,7 +20,7 @@ from coaching.key_ring import load_key_ring
 from coaching.payload_codec import PlanPayloadCodec
 from coaching.settings import Settings
 from starter.hr_desk import HrDesk
-from starter.plan_client import PlanClient, TemporalUnavailable
+from starter.plan_client import PlanClient, unreachable
 from store.api_tokens import ApiTokens
 from store.hr_queries import HrQueries
 from web import api, codec, oidc, sign_in
@@ -36,8 +36,9 @@ SESSION_COOKIE = "coachplan_session"
 
 def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     """Refuses to start on a database `coachplan db upgrade` has not prepared
-    (`DatabaseUnavailable`) or without the payload keys (`KeyRingError`); connects to Temporal
-    at start-up unless given a client."""
+    (`DatabaseUnavailable`) or without the payload keys (`KeyRingError`). Unless given a
+    client, it makes a lazy one: the app starts while Temporal is down, pages that need
+    Temporal answer 503 while it is, and work again once it is back, without a restart."""
     payload_codec = PlanPayloadCodec(load_key_ring(settings))
     desk = HrDesk.open(settings)
 
@@ -55,11 +56,9 @@ def create_app(settings: Settings, client: Client | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if client is None:
             try:
-                app.state.context = context_for(await connect(settings))
-            except RuntimeError:
-                raise TemporalUnavailable(
-                    f"cannot reach Temporal at {settings.temporal_address}"
-                ) from None
+                app.state.context = context_for(await connect(settings, lazy=True))
+            except RuntimeError as error:
+                raise unreachable(settings, error) from None
         yield
         desk.engine.dispose()
 

@@ -119,6 +119,17 @@ def install_error_handlers(app: FastAPI) -> None:
             request, status_of(error), [Problem(field=None, rule=str(error))], "Not possible"
         )
 
+    async def temporal_unavailable(request: Request, error: Exception) -> Response:
+        assert isinstance(error, TemporalUnavailable)
+        if not error.retryable:
+            problem = Problem(field=None, rule=f"{error}.")
+            return _answer(request, 503, [problem], "Temporal refused the connection")
+        rule = (
+            f"Temporal is unreachable, retrying ({error}). This works again as soon as "
+            "Temporal is back: please try again in a moment."
+        )
+        return _answer(request, 503, [Problem(field=None, rule=rule)], "Temporal is unreachable")
+
     async def unavailable(request: Request, error: Exception) -> Response:
         problem = Problem(field=None, rule=f"{error}. Please try again in a moment.")
         return _answer(request, 503, [problem], "Temporarily unavailable")
@@ -142,7 +153,7 @@ def install_error_handlers(app: FastAPI) -> None:
     handlers[NotSignedIn] = not_signed_in
     handlers[CsrfRefused] = csrf_refused
     handlers[PlanError] = plan_error
-    handlers[TemporalUnavailable] = unavailable
+    handlers[TemporalUnavailable] = temporal_unavailable
     handlers[DatabaseUnavailable] = unavailable
     handlers[RequestValidationError] = bad_request
     handlers[ValidationError] = bad_request

@@ -56,13 +56,17 @@ class Ran:
 
 
 def hermetic_env(**variables: str) -> dict[str, str]:
-    """The caller's environment without any coachplan or Temporal settings, plus `variables`."""
+    """The caller's environment without any coachplan or Temporal settings, plus `variables`.
+
+    A command gives up at once on an unreachable Temporal (COACHPLAN_TEMPORAL_WAIT_SECONDS=0),
+    so tests of other things that point it at a closed port do not wait; the tests of the
+    retrying set it themselves."""
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in ENV_VARS.values() and key not in ("FORCE_COLOR", "TTY_COMPATIBLE")
     }
-    return {**env, "COLUMNS": "200", **variables}
+    return {**env, "COLUMNS": "200", "COACHPLAN_TEMPORAL_WAIT_SECONDS": "0", **variables}
 
 
 async def coachplan(*args: str, env: dict[str, str]) -> Ran:

@@ -308,6 +308,25 @@ async def test_an_unreachable_server_exits_1(cli: Cli) -> None:
     assert ran.err.startswith("error: cannot reach Temporal at 127.0.0.1:1"), ran
 
 
+async def test_an_unreachable_server_is_retried_for_a_while_then_named(cli: Cli) -> None:
+    ran = await cli(
+        "status",
+        "abcdef123456",
+        "--as",
+        GRACE,
+        TEMPORAL_ADDRESS="127.0.0.1:1",
+        COACHPLAN_TEMPORAL_WAIT_SECONDS="2",
+    )
+
+    assert ran.code == 1, ran
+    first, last = ran.err.splitlines()
+    assert first.startswith("Temporal is unreachable, retrying for up to 2 s"), ran
+    assert last == (
+        "error: cannot reach Temporal at 127.0.0.1:1: Connection refused (retried for 2 s; "
+        "COACHPLAN_TEMPORAL_WAIT_SECONDS sets how long)"
+    ), ran
+
+
 async def test_bad_configuration_names_the_variable() -> None:
     ran = await coachplan(
         "status", "abcdef123456", "--as", GRACE, env=hermetic_env(COACHPLAN_INTEGRATIONS="google")
