@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Hashable
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.records import RecordActivities
@@ -63,13 +63,14 @@ class PlanKeepers:
     async def _record(self, record: PlanRecord) -> None:
         """Within the workflow task, as a local activity whose input stays out of the history;
         a database that does not answer at once gets the record through an activity that
-        waits for it without adding to the history meanwhile."""
+        waits for it without adding to the history meanwhile. (A local activity's failure is
+        raised as its cause, an `ApplicationError` or a `TimeoutError`, not an ActivityError.)"""
         if self._locally:
             try:
                 await act_locally(RecordActivities.record_plan, record)
                 return
-            except ActivityError as error:
-                workflow.logger.warning("HR's store did not answer at once: %s", error.cause)
+            except FailureError as error:
+                workflow.logger.warning("HR's store did not answer at once: %s", error)
         await act(RecordActivities.record_plan, record, HR_STORE)
 
     async def _keep_visible(self) -> None:
