@@ -90,7 +90,8 @@ class CadenceFrequency(StrEnum):
 def _known_time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a folder of zones ("Europe") or a name too long for a file name.
         raise ValueError(
             f"'{name}' is not a known IANA time zone (for example Europe/Berlin)"
         ) from None
@@ -155,6 +156,11 @@ class Timeline(StrictModel):
     def _default_end(cls, end: object, info: ValidationInfo) -> object:
         start = info.data.get("start")
         if end is None and isinstance(start, date):
+            if start > date.max - timedelta(days=DEFAULT_PLAN_DAYS):
+                raise ValueError(
+                    f"cannot default to {DEFAULT_PLAN_DAYS} days after a start of {start}: "
+                    "that is past the last date there is"
+                )
             return start + timedelta(days=DEFAULT_PLAN_DAYS)
         return end
 
