@@ -21,6 +21,7 @@ from coaching import actions
 from coaching.form import PlanForm
 from coaching.org import DirectoryError, OrgDirectory
 from coaching.plan import PlanContent, Timeline, UpdateCadence
+from coaching.schedule import check_in_times, plan_starts_at, review_due_at
 from starter.command_line import load_form
 from tests.garbage import (
     ACTION_EXAMPLES,
@@ -71,8 +72,22 @@ def test_every_action_has_a_garbage_example() -> None:
 @example({**CONTENT, "timeline": {"start": "9999-12-31"}})
 @example({**CONTENT, "cadence": {**CONTENT["cadence"], "time_zone": "Europe"}})
 @example({**CONTENT, "cadence": {**CONTENT["cadence"], "time_zone": "a" * 300}})
+@example(
+    {
+        **CONTENT,
+        "goal": {**CONTENT["goal"], "achieve_by": "9999-12-31"},
+        "timeline": {"start": "9999-12-03", "end": "9999-12-31"},
+        "cadence": {**CONTENT["cadence"], "time": "23:00", "time_zone": "America/Los_Angeles"},
+    }
+)
 def test_plan_content_is_valid_or_refused_by_field(data: Any) -> None:
-    valid_or_refused_by_field(PlanContent, data)
+    """And a valid plan has a schedule: every check-in, the start and the review due."""
+    content = valid_or_refused_by_field(PlanContent, data)
+    if isinstance(content, PlanContent):
+        timeline = content.timeline
+        check_in_times(content.cadence, timeline.start, timeline.end)
+        plan_starts_at(content)
+        review_due_at(content)
 
 
 @given(
