@@ -140,3 +140,15 @@ def test_a_broken_plan_from_the_api_is_422_naming_fields_and_starts_nothing(
     assert all(problem["rule"] for problem in problems)
     assert starting.plans() == plans
     assert starting.run(starting.workflows()) == 0
+
+
+@given(st.lists(st.tuples(st.one_of(field_name, st.text(max_size=20)), form_text), max_size=12))
+@example([("activities.².description", "Read")])
+@example([("goal", "x"), ("goal.target", "y"), ("goal.target.z", "w")])
+def test_any_form_fields_are_read_into_a_plan_or_refused_by_field(
+    items: list[tuple[str, str]],
+) -> None:
+    """The form parser itself: any names and values nest into data the form model reads, or
+    refuses naming each field."""
+    problems = expected_problems(dict(items))
+    assert problems is None or all(isinstance(rule, str) and rule for rule in problems.values())
