@@ -3,7 +3,8 @@ in words.
 
 A malformed action (from a script, or a web form that skipped its checks) fails to decode
 inside the workflow; the SDK would refuse it as "Failed decoding arguments". Raising an
-`ApplicationError` instead refuses it with the field and the rule. One converter for every
+`ApplicationError` instead refuses it with the field and the rule. A `null` or bytes where a
+model belongs (which the SDK hands over undecoded) is refused the same way. One converter for every
 client, worker and replayer: each payload is encrypted with the key ring's active key, and
 failures keep their message and stack trace in an (encrypted) payload too, since a refusal
 may quote plan text.
@@ -11,10 +12,11 @@ may quote plan text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import temporalio.api.common.v1
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter, ToJsonOptions
 from temporalio.converter import (
     CompositePayloadConverter,
@@ -31,6 +33,10 @@ from coaching.settings import Settings
 from coaching.validation import explain
 
 
+def _refused(error: ValidationError) -> ApplicationError:
+    return ApplicationError("; ".join(explain(error)), type="InvalidInput", non_retryable=True)
+
+
 class ExplainingJSONPayloadConverter(PydanticJSONPlainPayloadConverter):
     def from_payload(
         self, payload: temporalio.api.common.v1.Payload, type_hint: type | None = None
@@ -38,9 +44,7 @@ class ExplainingJSONPayloadConverter(PydanticJSONPlainPayloadConverter):
         try:
             return super().from_payload(payload, type_hint)
         except ValidationError as error:
-            raise ApplicationError(
-                "; ".join(explain(error)), type="InvalidInput", non_retryable=True
-            ) from None
+            raise _refused(error) from None
 
 
 class PlanPayloadConverter(CompositePayloadConverter):
@@ -54,6 +58,23 @@ class PlanPayloadConverter(CompositePayloadConverter):
                 for c in DefaultPayloadConverter.default_encoding_payload_converters
             )
         )
+
+    def from_payloads(
+        self,
+        payloads: Sequence[temporalio.api.common.v1.Payload],
+        type_hints: list[type] | None = None,
+    ) -> list[Any]:
+        """A model is read from JSON only: `null`, bytes or a protobuf message, which other
+        encodings would hand over as they are, are refused like any other wrong shape."""
+        values = super().from_payloads(payloads, type_hints)
+        for value, hint in zip(values, type_hints or [], strict=False):
+            model = hint if isinstance(hint, type) and issubclass(hint, BaseModel) else None
+            if model is not None and not isinstance(value, model):
+                try:
+                    model.model_validate(value)
+                except ValidationError as error:
+                    raise _refused(error) from None
+        return values
 
 
 def plan_data_converter(keys: KeyRing) -> DataConverter:

@@ -26,6 +26,7 @@ from coaching.plan import (
     Text,
     UpdateCadence,
 )
+from coaching.yaml_text import PlainLoader
 
 ALIGNMENT_DAYS = 7
 """Without a start date, a plan starts a week out: time to align, co-author and sign."""
@@ -98,20 +99,20 @@ class PlanForm(FormModel):
         """
         start = self.timeline.start or today + timedelta(days=ALIGNMENT_DAYS)
         if start < today:
-            raise ValidationError.from_exception_data(
-                "PlanForm",
-                [
-                    InitErrorDetails(
-                        type=PydanticCustomError(
-                            "start_in_the_past",
-                            "must not be before today ({today}); leave it out to start in "
-                            "{days} days",
-                            {"today": today.isoformat(), "days": ALIGNMENT_DAYS},
-                        ),
-                        loc=("timeline", "start"),
-                        input=start,
-                    )
-                ],
+            raise _start_refused(
+                "start_in_the_past",
+                "must not be before today ({today}); leave it out to start in {days} days",
+                start,
+                today=today.isoformat(),
+                days=ALIGNMENT_DAYS,
+            )
+        if self.timeline.end is None and start > date.max - timedelta(days=DEFAULT_PLAN_DAYS):
+            raise _start_refused(
+                "start_too_late",
+                "is too late: the end date, {days} days later, would be past the last date "
+                "there is",
+                start,
+                days=DEFAULT_PLAN_DAYS,
             )
         end = self.timeline.end or start + timedelta(days=DEFAULT_PLAN_DAYS)
         goal = self.goal.model_dump()
@@ -128,13 +129,28 @@ class PlanForm(FormModel):
         return PlanContent.model_validate(content)
 
 
-class _FormLoader(yaml.SafeLoader):
+def _start_refused(kind: str, message: str, start: date, **context: Any) -> ValidationError:
+    """A rule about the start date that only `to_content` (which knows today) can check,
+    refused like any other: at `timeline.start`."""
+    return ValidationError.from_exception_data(
+        "PlanForm",
+        [
+            InitErrorDetails(
+                type=PydanticCustomError(kind, message, context),
+                loc=("timeline", "start"),
+                input=start,
+            )
+        ],
+    )
+
+
+class _FormLoader(PlainLoader):
     """YAML 1.1 reads an unquoted 10:30 as the number 630 (base 60); a form means a time."""
 
 
 _FormLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:int"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in PlainLoader.yaml_implicit_resolvers.items()
 }
 _FormLoader.add_implicit_resolver(
     "tag:yaml.org,2002:int",

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
 
 from coaching.plan import Role, TimeZoneName
+from coaching.yaml_text import PlainLoader, yaml_problem
 
 Email = Annotated[
     str,
@@ -119,7 +120,21 @@ class OrgDirectory(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> OrgDirectory:
-        return cls.model_validate(yaml.safe_load(path.read_text()))
+        """Raises `DirectoryError` naming the file and the line for a file that is not YAML
+        (or not UTF-8), pydantic's `ValidationError` naming each field for one that breaks a
+        rule."""
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise DirectoryError(
+                f"{path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
+                f"{error.start}); save it as UTF-8"
+            ) from None
+        try:
+            data = yaml.load(text, Loader=PlainLoader)
+        except yaml.YAMLError as error:
+            raise DirectoryError(f"{path} is not valid YAML: {yaml_problem(error, text)}") from None
+        return cls.model_validate(data)
 
     def model_post_init(self, context: Any) -> None:
         """Lookup tables, built once: pages name hundreds of people per request."""

@@ -27,6 +27,9 @@ from coaching.canonical import canonical_sha256
 
 DEFAULT_PLAN_DAYS = 30
 MAX_PLAN_DAYS = 90
+LAST_END = date(9999, 1, 1)
+"""A timeline ends before this: its check-in and review times, an extension and the closing
+that follows must all still be dates there are (the calendar stops at 9999-12-31)."""
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -90,7 +93,8 @@ class CadenceFrequency(StrEnum):
 def _known_time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a folder of zones ("Europe") or a name too long for a file name.
         raise ValueError(
             f"'{name}' is not a known IANA time zone (for example Europe/Berlin)"
         ) from None
@@ -155,6 +159,11 @@ class Timeline(StrictModel):
     def _default_end(cls, end: object, info: ValidationInfo) -> object:
         start = info.data.get("start")
         if end is None and isinstance(start, date):
+            if start > date.max - timedelta(days=DEFAULT_PLAN_DAYS):
+                raise ValueError(
+                    f"cannot default to {DEFAULT_PLAN_DAYS} days after a start of {start}: "
+                    "that is past the last date there is"
+                )
             return start + timedelta(days=DEFAULT_PLAN_DAYS)
         return end
 
@@ -162,6 +171,8 @@ class Timeline(StrictModel):
     def _sane_length(self) -> Self:
         if self.end <= self.start:
             raise ValueError("timeline.end must be after timeline.start")
+        if self.end >= LAST_END:
+            raise ValueError(f"timeline.end must be before {LAST_END}")
         if (self.end - self.start).days > MAX_PLAN_DAYS:
             raise ValueError(
                 f"timeline may last at most {MAX_PLAN_DAYS} days "

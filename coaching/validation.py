@@ -37,6 +37,7 @@ def location(loc: Sequence[int | str]) -> str:
         if isinstance(part, int):
             path += f"[{part + 1}]"
         else:
+            part = part or '""'  # a field named "" (sent by a script) is still named
             path += f".{part}" if path else part
     return path
 

@@ -27,6 +27,7 @@ from coaching.org import DirectoryError, OrgDirectory
 from coaching.payload_codec import PayloadKeyError
 from coaching.settings import Settings, SettingsError
 from coaching.validation import describe, explain
+from coaching.yaml_text import yaml_problem
 from starter.local_stack import EXAMPLE_FORM
 from starter.plan_client import (
     DatabaseUnavailable,
@@ -129,7 +130,7 @@ def load_form(path: Path) -> PlanForm:
     try:
         return PlanForm.parse_yaml(text)
     except yaml.YAMLError as error:
-        fail(f"form: {path} is not valid YAML: {_yaml_problem(error)}")
+        fail(f"form: {path} is not valid YAML: {yaml_problem(error, text)}")
     except ValidationError as error:
         problems = error.errors()
         if len(problems) == 1 and not problems[0]["loc"]:
@@ -137,14 +138,6 @@ def load_form(path: Path) -> PlanForm:
             found = "is empty" if whole["input"] is None else describe(whole)
             fail(f"form: {path} {found}; see {EXAMPLE_FORM} for a filled form")
         fail(explain(error))
-
-
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    """PyYAML's several-line message as one line, with the place people look for."""
-    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
-        mark = error.problem_mark
-        return f"{error.problem} (line {mark.line + 1}, column {mark.column + 1})"
-    return " ".join(str(error).split())
 
 
 def build(model: type[SomeAction], **fields: Any) -> SomeAction:

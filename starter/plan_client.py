@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.client import (
@@ -51,6 +52,7 @@ from coaching.plan import Role
 from coaching.records import Refusal
 from coaching.settings import Settings
 from coaching.status import ActionResult, PlanStatus, PlanSummary, RefusalKind, ReviewForm
+from coaching.validation import explain
 from store.consents import ConsentRecords
 from store.database import create_store_engine, describe
 from store.hr_queries import HrQueries
@@ -445,6 +447,12 @@ def directory_source(settings: Settings) -> DirectorySource:
     except FileNotFoundError:
         raise PlanError(
             f"the org directory {settings.org_file} does not exist (set COACHPLAN_ORG_FILE)"
+        ) from None
+    except DirectoryError as error:
+        raise PlanError(f"the org directory {error}") from None
+    except ValidationError as error:
+        raise PlanError(
+            f"the org directory {settings.org_file} breaks its rules: " + "; ".join(explain(error))
         ) from None
 
 

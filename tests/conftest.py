@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 from temporalio.testing import WorkflowEnvironment
@@ -22,6 +23,16 @@ from starter.binaries import installed_binary
 from store.database import create_store_engine, database_url
 from store.schema import upgrade
 from tests.payload_keys import TEST_CONVERTER
+
+settings.register_profile(
+    "coachplan",
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile("thorough", parent=settings.get_profile("coachplan"), max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "coachplan"))
+"""Property tests stay quick in the suite; `HYPOTHESIS_PROFILE=thorough` searches longer."""
 
 POSTGRES_URL = os.environ.get(
     "COACHPLAN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

@@ -46,7 +46,7 @@ from store.api_tokens import NAME_LENGTH, CreatedToken, TokenInfo
 from store.hr_queries import MyPlans, OverdueGroup, PlanHistory, PlanPage
 from store.plan_looks import Through
 from web.context import WebContext
-from web.csrf import csrf_protected
+from web.csrf import api_csrf_protected
 from web.errors import ErrorAnswer
 from web.identity import ApiViewer, Context, SignedInVia, Viewer, signing_context
 from web.pages.plan import ACTIONS, PlanAction
@@ -67,7 +67,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(
     prefix="/api",
-    dependencies=[Depends(csrf_protected)],
+    dependencies=[Depends(api_csrf_protected)],
     responses=ERRORS,
     generate_unique_id_function=lambda route: route.name,
 )

@@ -1,8 +1,8 @@
 """CSRF protection for everything that changes state.
 
 A synchronizer token lives in the session; every form carries it in a hidden `csrf_token`
-field and htmx and API calls send it as `X-CSRF-Token`. A request authenticated by a personal
-API token carries no ambient credential, so it needs none.
+field and htmx and API calls send it as `X-CSRF-Token`. An API call authenticated by a personal
+API token carries no ambient credential, so it needs none; pages take no tokens at all.
 """
 
 from __future__ import annotations
@@ -33,9 +33,22 @@ def csrf_token(request: Request) -> str:
 
 
 async def csrf_protected(request: Request) -> None:
-    """A FastAPI dependency for every router that changes state."""
+    """A FastAPI dependency for every page router that changes state. Pages know people by
+    their session only, so an `Authorization` header there excuses nothing."""
+    if request.method in SAFE_METHODS:
+        return
+    await _session_token_sent(request)
+
+
+async def api_csrf_protected(request: Request) -> None:
+    """The API's: a call that sends a personal API token is authenticated by it (the token
+    wins over the session), so it carries no ambient credential and needs no CSRF token."""
     if request.method in SAFE_METHODS or bearer_token(request) is not None:
         return
+    await _session_token_sent(request)
+
+
+async def _session_token_sent(request: Request) -> None:
     expected = request.session.get("csrf")
     sent = request.headers.get(HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(

@@ -44,7 +44,7 @@ def nest(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
 def _lists(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
-    if node and all(key.isdigit() for key in node):
+    if node and all(key.isascii() and key.isdigit() for key in node):  # not "²": int() fails
         rows = [_lists(node[key]) for key in sorted(node, key=int)]
         return [row for row in rows if _filled(row)]
     return {key: _lists(value) for key, value in node.items() if value != ""}

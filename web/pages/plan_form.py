@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
@@ -21,7 +22,7 @@ from coaching.plan import (
     Weekday,
 )
 from coaching.schedule import check_in_times
-from web.forms import flatten, nest
+from web.forms import as_people_count, flatten, nest
 from web.templating import label, when_agreed
 
 SPARE_ROWS = 2
@@ -31,16 +32,43 @@ DEFAULT_TIME_ZONE = "Europe/Berlin"
 
 def form_options(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
     """What the form template needs besides the values: choices and how many rows to show."""
+    rows = {"activities": _rows(values, "activities", 3), "support": _rows(values, "support", 2)}
     return {
         "values": values,
-        "errors": errors,
-        "activity_rows": _rows(values, "activities", 3),
-        "support_rows": _rows(values, "support", 2),
+        "errors": _placed(errors, rows),
+        "activity_rows": rows["activities"],
+        "support_rows": rows["support"],
         "support_kinds": [(k.value, label(k)) for k in SupportKind],
         "frequencies": [(f.value, f.value.capitalize()) for f in CadenceFrequency],
         "weekdays": [(d.value, d.value.capitalize()) for d in Weekday],
         "time_zones": [(z, z.replace("_", " ")) for z in TIME_ZONES],
     }
+
+
+INPUTS = re.compile(
+    r"team_member|summary|development_area|current_state"
+    r"|goal\.(specific|measure|target|achieve_by)|timeline\.(start|end)"
+    r"|cadence\.(frequency|weekday|time|time_zone)"
+    r"|(?P<list>activities|support)\.(?P<row>[0-9]+)\.(description|due|kind)"
+)
+"""The names of the form's inputs: an error about one is shown beside it."""
+
+
+def _placed(errors: dict[str, str], rows: dict[str, int]) -> dict[str, str]:
+    """Errors beside their input; one about no input on the page (a whole timeline, a list,
+    a field the page does not have) at the top, naming its field, so none goes unseen."""
+    placed: dict[str, str] = {}
+    elsewhere = [errors[""]] if errors.get("") else []
+    for name, rule in errors.items():
+        shown = INPUTS.fullmatch(name)
+        if shown and (shown["list"] is None or int(shown["row"]) < rows[shown["list"]]):
+            placed[name] = rule
+        elif name:
+            where = as_people_count(name)
+            elsewhere.append(rule if rule.startswith(where) else f"{where}: {rule}")
+    if elsewhere:
+        placed[""] = "; ".join(elsewhere)
+    return placed
 
 
 def new_plan_values(today: date) -> dict[str, str]:
