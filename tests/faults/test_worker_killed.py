@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,6 +71,7 @@ from workflows.coaching_plan import CoachingPlanWorkflow
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "worker-killed"
 SLICE = 0.003
 """How long the worker runs between two looks at the server: far shorter than any activity."""
 CATCH_WITHIN = 60.0
@@ -77,6 +79,9 @@ FINISH_WITHIN = 300.0
 """A lost activity comes back after its start-to-close timeout (a minute today), then its
 retry; plans hit by more than one kill wait for each."""
 A_PERSON_WAITS_AT_MOST = 30.0
+FAILING_TASK = 4
+"""A workflow task on its fourth attempt is failing, not slow (a timeout is 10 s, and only a
+task a killed worker held times out)."""
 KILLED_IN = [
     Phase.alignment,
     Phase.co_authoring,
@@ -165,6 +170,10 @@ class Stand:
             done = raw.workflow_execution_info.HasField("close_time")
             idle = not raw.pending_activities and not raw.HasField("pending_workflow_task")
             calm = calm + 1 if done or idle else 0
+            assert raw.pending_workflow_task.attempt < FAILING_TASK, (
+                f"{plan.plan_id}: its workflow task failed {raw.pending_workflow_task.attempt - 1}"
+                " times: a new worker cannot go on with the plan (the workers' words are below)"
+            )
             assert time.monotonic() < deadline, f"{plan.plan_id}: {raw.pending_activities}"
             await asyncio.sleep(0.1)
 
@@ -436,6 +445,17 @@ def world_of(settings: Settings, plan_id: str) -> World:
     )
 
 
+async def keep_histories(plans: list[LivedPlan]) -> None:
+    """For a failed run: each plan's history, encrypted with the tests' key ring, to replay
+    (`Replayer(..., data_converter=TEST_CONVERTER)`) and see why a worker could not go on."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for plan in plans:
+        history = await plan.handle.fetch_history()
+        name = f"{plan.kill_in.value if plan.kill_in else 'unaimed'}-{plan.plan_id}.json"
+        (ARTIFACTS / name).write_text(history.to_json())
+    print(f"histories kept in {ARTIFACTS}")
+
+
 @dataclass
 class KilledRun:
     stand: Stand
@@ -493,6 +513,7 @@ async def killed_run(
         yield KilledRun(stand, plans[2:], {False: plans[0], True: plans[1]})
     except BaseException:
         print(f"The workers said:\n{worker.complaints()}")
+        await keep_histories(plans)
         raise
     finally:
         worker.stop()
