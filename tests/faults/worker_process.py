@@ -62,6 +62,10 @@ class WorkerProcess:
         self._process.send_signal(signal.SIGKILL)
         self._process.wait()
 
+    def said(self) -> str:
+        """Everything the running worker has logged so far."""
+        return (self._logs / f"worker-{self.started}.log").read_text(errors="replace")
+
     def complaints(self, last: int = 80) -> str:
         """Every worker's lines above INFO (warnings, errors, tracebacks), for a failed test."""
         lines = [
