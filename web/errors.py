@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from coaching.status import RefusalKind
@@ -134,6 +135,16 @@ def install_error_handlers(app: FastAPI) -> None:
         problem = Problem(field=None, rule=f"{error}. Please try again in a moment.")
         return _answer(request, 503, [problem], "Temporarily unavailable")
 
+    async def records_unreachable(request: Request, error: Exception) -> Response:
+        """A read of HR's records that no caller wrapped in `DatabaseUnavailable`: the same
+        503, without the driver's words (they name hosts and ports)."""
+        problem = Problem(
+            field=None,
+            rule="HR's records are unavailable right now (their database cannot be reached). "
+            "Please try again in a moment.",
+        )
+        return _answer(request, 503, [problem], "Temporarily unavailable")
+
     async def bad_request(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError | ValidationError)
         return _answer(request, 422, field_problems(error), "Please check what you entered")
@@ -155,6 +166,7 @@ def install_error_handlers(app: FastAPI) -> None:
     handlers[PlanError] = plan_error
     handlers[TemporalUnavailable] = temporal_unavailable
     handlers[DatabaseUnavailable] = unavailable
+    handlers[OperationalError] = records_unreachable
     handlers[RequestValidationError] = bad_request
     handlers[ValidationError] = bad_request
     handlers[HTTPException] = http_error
