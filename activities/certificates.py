@@ -17,6 +17,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.certificate_pdf import render_certificate
+from activities.heartbeats import kept_alive
 from coaching.certificate import CertificateKind, CertificateScope
 from coaching.plan import StrictModel
 from integrations.documents import CertificateFile, DocumentStore
@@ -47,7 +48,12 @@ class CertificateActivities:
 
     @activity.defn
     def seal_certificate(self, request: CertificateScope) -> SealedCertificate:
-        """Sync, on the worker's thread pool: pyHanko runs an event loop of its own."""
+        """Sync, on the worker's thread pool: pyHanko runs an event loop of its own. Rendering
+        and sealing are long steps on a busy machine: the heartbeat keeps beating meanwhile."""
+        with kept_alive():
+            return self._seal(request)
+
+    def _seal(self, request: CertificateScope) -> SealedCertificate:
         stored = self._records.find(request.plan_id, request.kind, request.version)
         if stored is None:
             try:

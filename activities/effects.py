@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.calendar import CalendarActivities, CalendarSeriesRef
 from activities.documents import DocumentActivities, DocumentOrder, PublishedDocument
+from activities.heartbeats import kept_alive
 from activities.notifications import NotificationActivities
 from coaching.notices import Notice
 from coaching.plan import StrictModel
@@ -77,8 +78,13 @@ class EffectActivities:
 
     @activity.defn
     def carry_out_effects(self, batch: EffectBatch) -> EffectsCarriedOut:
-        """In order; a heartbeat after each effect tells Temporal this worker is alive, so a
-        lost worker is noticed within the heartbeat timeout and the batch retried elsewhere."""
+        """In order; a heartbeat after each effect, and every few seconds during a long one,
+        tells Temporal this worker is alive, so a lost worker is noticed within the heartbeat
+        timeout and the batch retried elsewhere."""
+        with kept_alive():
+            return self._carry_out(batch)
+
+    def _carry_out(self, batch: EffectBatch) -> EffectsCarriedOut:
         documents: list[PublishedDocument] = []
         series: CalendarSeriesRef | None = None
         sent = 0

@@ -58,10 +58,11 @@ THE_WORLD = CallPolicy(
 Google Workspace, with a heartbeat after each part."""
 SEALING = CallPolicy(
     start_to_close=timedelta(minutes=2),
+    heartbeat=timedelta(seconds=15),
     retry=RetryPolicy(maximum_interval=timedelta(minutes=1)),
 )
-"""A certificate: read from HR's store, sealed (perhaps with a time-stamping server's answer)
-and stored beside the document. Nobody waits on it."""
+"""A certificate: read from HR's store, rendered, sealed (perhaps with a time-stamping
+server's answer) and stored beside the document; long steps, beating all along."""
 SWEEP = CallPolicy(
     start_to_close=timedelta(minutes=1),
     retry=RetryPolicy(maximum_interval=timedelta(minutes=1)),
