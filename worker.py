@@ -28,6 +28,15 @@ from workflows.daily_sweep import DailySweepWorkflow, SweepBatchWorkflow
 ACTIVITY_THREADS = 100
 """One thread per activity slot (the SDK's default of 100), so a started activity never queues."""
 
+CACHED_PLANS = 1000
+"""Plans kept in memory between their workflow tasks (the sticky cache): an action on a plan
+outside it replays the plan's (lean) history. 1000 is the SDK's default, set here on purpose:
+bench/scale.py measures the worker's memory with it."""
+
+STICKY_TIMEOUT = timedelta(seconds=3)
+"""How long a plan's next workflow task waits for the worker that holds it in its cache before
+any worker may take it: a lost worker delays the plans it held by seconds, not ten."""
+
 GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 """Running activities may finish (they are idempotent, so a cut-off one is retried anyway)."""
 
@@ -44,6 +53,8 @@ def build_worker(
         workflows=[CoachingPlanWorkflow, DailySweepWorkflow, SweepBatchWorkflow],
         activities=plan_activities(integrations, client),
         activity_executor=executor,
+        max_cached_workflows=CACHED_PLANS,
+        sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         interceptors=[IntegrationFailures()],
     )

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 
 from temporalio import activity
 
-BEAT_EVERY = 3.0
-"""Seconds between beats: well inside the 15-second heartbeat timeouts of the call policies."""
+BEAT_EVERY = 2.0
+"""Seconds between beats: well inside the 10-second heartbeat timeouts of the call policies."""
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from temporalio.testing import WorkflowEnvironment
 
@@ -23,6 +24,7 @@ from starter.binaries import installed_binary
 from store.database import create_store_engine, database_url
 from store.schema import upgrade
 from tests.payload_keys import TEST_CONVERTER
+from tests.tcp_proxy import TcpProxy
 
 settings.register_profile(
     "coachplan",
@@ -123,3 +125,18 @@ def migrated(url: str) -> str:
     upgrade(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def schema_url() -> Iterator[str]:
+    """A migrated PostgreSQL schema of the test's own."""
+    with postgres_schema() as url:
+        yield migrated(url)
+
+
+@pytest.fixture
+def postgres_proxy(schema_url: str) -> Iterator[TcpProxy]:
+    """PostgreSQL behind a TCP proxy the test cuts and restores: a database that goes away."""
+    target = make_url(schema_url)
+    with TcpProxy((target.host or "127.0.0.1", target.port or 5432)) as proxy:
+        yield proxy

@@ -51,14 +51,14 @@ activity that kept retrying would add workflow tasks to the history while the da
 down, so the caller moves the write to an activity with `HR_STORE` instead."""
 THE_WORLD = CallPolicy(
     start_to_close=timedelta(minutes=2),
-    heartbeat=timedelta(seconds=15),
+    heartbeat=timedelta(seconds=10),
     retry=RetryPolicy(maximum_interval=timedelta(minutes=1)),
 )
 """Documents, invites and messages: milliseconds on local files, seconds and several calls on
-Google Workspace, with a heartbeat after each part."""
+Google Workspace, with a heartbeat after each part and every two seconds."""
 SEALING = CallPolicy(
     start_to_close=timedelta(minutes=2),
-    heartbeat=timedelta(seconds=15),
+    heartbeat=timedelta(seconds=10),
     retry=RetryPolicy(maximum_interval=timedelta(minutes=1)),
 )
 """A certificate: read from HR's store, rendered, sealed (perhaps with a time-stamping

@@ -8,14 +8,13 @@ never a 500; what people do meanwhile reaches the records once the database is b
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import migrated, postgres_schema
 from tests.tcp_proxy import TcpProxy
 from tests.web.browserless import (
     GRACE,
@@ -35,24 +34,11 @@ UNAVAILABLE = "HR's records are unavailable right now"
 
 
 @pytest.fixture
-def schema_url() -> Iterator[str]:
-    with postgres_schema() as url:
-        yield migrated(url)
-
-
-@pytest.fixture
-def proxy(schema_url: str) -> Iterator[TcpProxy]:
-    target = make_url(schema_url)
-    with TcpProxy((target.host or "127.0.0.1", target.port or 5432)) as proxy:
-        yield proxy
-
-
-@pytest.fixture
 async def web(
-    dev_server_env: WorkflowEnvironment, tmp_path: Path, schema_url: str, proxy: TcpProxy
+    dev_server_env: WorkflowEnvironment, tmp_path: Path, schema_url: str, postgres_proxy: TcpProxy
 ) -> AsyncIterator[WebStack]:
-    """The web app and the worker reach HR's database only through the proxy."""
-    through_proxy = make_url(schema_url).set(host="127.0.0.1", port=proxy.port)
+    """The web app and the worker reach HR's database only through the postgres_proxy."""
+    through_proxy = make_url(schema_url).set(host="127.0.0.1", port=postgres_proxy.port)
     settings = migrated_settings(
         dev_server_env.client,
         tmp_path,
@@ -63,7 +49,7 @@ async def web(
 
 
 async def test_pages_and_api_say_hr_records_are_unavailable_and_catch_up_after(
-    browser_for: Browserless, web: WebStack, proxy: TcpProxy
+    browser_for: Browserless, web: WebStack, postgres_proxy: TcpProxy
 ) -> None:
     priya = await browser_for.signed_in(PRIYA)
     grace = await browser_for.signed_in(GRACE)
@@ -78,7 +64,7 @@ async def test_pages_and_api_say_hr_records_are_unavailable_and_catch_up_after(
     await eventually(listed, seconds=20)
     await marcus.get(f"/plans/{plan_id}")
 
-    proxy.cut()
+    postgres_proxy.cut()
 
     for person, path in [
         (grace, "/hr"),
@@ -110,7 +96,7 @@ async def test_pages_and_api_say_hr_records_are_unavailable_and_catch_up_after(
     assert live.status_code == 200, live.text
     assert live.json()["phase"] == "co_authoring"
 
-    proxy.restore()
+    postgres_proxy.restore()
 
     async def caught_up() -> bool:
         page = await grace.get(f"/api/hr/plans/{plan_id}")

@@ -13,28 +13,14 @@ from sqlalchemy.engine import make_url
 
 from coaching.status import Phase
 from store.database import create_store_engine
-from tests.conftest import migrated, postgres_schema
 from tests.tcp_proxy import TcpProxy
 from tests.workflows.running_plan import MANAGER, MEMBER, RunningPlan, eventually
 
 
 @pytest.fixture
-def schema_url() -> Iterator[str]:
-    with postgres_schema() as url:
-        yield migrated(url)
-
-
-@pytest.fixture
-def proxy(schema_url: str) -> Iterator[TcpProxy]:
-    target = make_url(schema_url)
-    with TcpProxy((target.host or "127.0.0.1", target.port or 5432)) as proxy:
-        yield proxy
-
-
-@pytest.fixture
-def plan_store(schema_url: str, proxy: TcpProxy) -> Iterator[Engine]:
+def plan_store(schema_url: str, postgres_proxy: TcpProxy) -> Iterator[Engine]:
     """The worker reaches PostgreSQL only through the proxy."""
-    through_proxy = make_url(schema_url).set(host="127.0.0.1", port=proxy.port)
+    through_proxy = make_url(schema_url).set(host="127.0.0.1", port=postgres_proxy.port)
     engine = create_store_engine(through_proxy.render_as_string(hide_password=False))
     yield engine
     engine.dispose()
@@ -49,9 +35,9 @@ def direct(schema_url: str) -> Iterator[Engine]:
 
 
 async def test_records_catch_up_after_the_database_comes_back(
-    plan: RunningPlan, proxy: TcpProxy, direct: Engine
+    plan: RunningPlan, postgres_proxy: TcpProxy, direct: Engine
 ) -> None:
-    proxy.cut()
+    postgres_proxy.cut()
 
     await plan.align()
     await plan.agree()
@@ -69,7 +55,7 @@ async def test_records_catch_up_after_the_database_comes_back(
     await eventually(recording_retries, seconds=30)
     assert (await plan.stored(direct)).plan.phase is Phase.alignment, "nothing newer got through"
 
-    proxy.restore()
+    postgres_proxy.restore()
 
     async def caught_up() -> bool:
         record = await plan.stored(direct)
