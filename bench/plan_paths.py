@@ -98,9 +98,12 @@ async def limited(items: Sequence[T], in_flight: int, step: Callable[[T], Awaita
         async with gate:
             await step(item)
 
-    async with asyncio.TaskGroup() as group:
-        for item in items:
-            group.create_task(one(item))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for item in items:
+                group.create_task(one(item))
+    except* DriverError as failed:
+        raise failed.exceptions[0] from None
 
 
 async def until(
