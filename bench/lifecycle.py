@@ -63,6 +63,7 @@ from bench.lifecycle_figures import (
     Verdict,
     figures_table,
     history_figures,
+    weight_table,
 )
 from bench.machine import machine_line, spending
 from bench.plan_paths import Clock, DriverError, PathKind, drive, limited
@@ -198,6 +199,7 @@ def report(outcome: Outcome, elapsed: float) -> dict[str, Verdict]:
     table, found = figures_table(title, outcome.path, outcome.ours, outcome.bare, outcome.in_flight)
     console.print()
     console.print(table)
+    console.print(weight_table(outcome.ours, outcome.bare))
     console.print(
         "CPU: this process (worker and driver, every thread, the SDK's Rust core included), "
         "time.process_time();\nthe server's CPU is read from /proc. RSS: sampled every 0.2 s; "

@@ -4,9 +4,12 @@ that puts the product next to the bare workflow with the issue's targets."""
 from __future__ import annotations
 
 import statistics
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.table import Table
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 
 from bench.machine import Spent
@@ -33,6 +36,22 @@ class HistoryFigures:
     activities: int
     timers: int
     updates: int
+    bytes_by_kind: Counter[str]
+    """Each event's encoded size, summed by event type (activities and Updates by name)."""
+
+
+def event_kind(event: HistoryEvent, events: Sequence[HistoryEvent]) -> str:
+    kind = (event.WhichOneof("attributes") or "unknown").removesuffix("_event_attributes")
+    if event.HasField("activity_task_scheduled_event_attributes"):
+        return f"{kind}: {event.activity_task_scheduled_event_attributes.activity_type.name}"
+    if event.HasField("activity_task_completed_event_attributes"):
+        scheduled = events[event.activity_task_completed_event_attributes.scheduled_event_id - 1]
+        name = scheduled.activity_task_scheduled_event_attributes.activity_type.name
+        return f"{kind}: {name}"
+    if event.HasField("workflow_execution_update_accepted_event_attributes"):
+        accepted = event.workflow_execution_update_accepted_event_attributes
+        return f"{kind}: {accepted.accepted_request.input.name}"
+    return kind
 
 
 async def history_figures(client: Client, workflow_id: str) -> HistoryFigures:
@@ -46,6 +65,9 @@ async def history_figures(client: Client, workflow_id: str) -> HistoryFigures:
             if e.HasField("workflow_task_started_event_attributes")
         ]
         size = (started[-1] if started else 0) or None
+    by_kind: Counter[str] = Counter()
+    for event in history.events:
+        by_kind[event_kind(event, history.events)] += event.ByteSize()
     return HistoryFigures(
         events=len(history.events),
         size_bytes=size,
@@ -58,6 +80,7 @@ async def history_figures(client: Client, workflow_id: str) -> HistoryFigures:
             e.HasField("workflow_execution_update_accepted_event_attributes")
             for e in history.events
         ),
+        bytes_by_kind=by_kind,
     )
 
 
@@ -98,6 +121,14 @@ class RunFigures:
     def largest(self, field: str) -> int | None:
         values = [getattr(h, field) for h in self.histories if getattr(h, field) is not None]
         return max(values) if values else None
+
+    def heaviest(self, top: int) -> list[tuple[str, float]]:
+        """The event kinds that weigh most, in bytes per plan on average."""
+        total: Counter[str] = Counter()
+        for history in self.histories:
+            total.update(history.bytes_by_kind)
+        plans = max(1, len(self.histories))
+        return [(kind, size / plans) for kind, size in total.most_common(top)]
 
     @property
     def bytes_per_plan(self) -> float | None:
@@ -233,3 +264,17 @@ def figures_table(
             "first document p95" if name == "p95" else "first document p50",
         )
     return table, found
+
+
+def weight_table(ours: RunFigures, bare: RunFigures, top: int = 10) -> Table:
+    """Where the history's bytes are: what to slim first."""
+    total = sum(size for _, size in ours.heaviest(10_000)) or 1.0
+    table = Table(title=f"What {ours.label}'s history is made of (encoded event bytes per plan)")
+    for name in ("event kind", "KiB/plan", "share"):
+        table.add_column(name, justify="left" if name == "event kind" else "right")
+    for kind, size in ours.heaviest(top):
+        table.add_row(kind, f"{size / KIB:.1f}", f"{size / total * 100:.0f}%")
+    bare_total = sum(size for _, size in bare.heaviest(10_000))
+    table.add_row("all events", f"{total / KIB:.1f}", "100%")
+    table.add_row(f"all events, {bare.label}", f"{bare_total / KIB:.1f}", "—")
+    return table
