@@ -37,6 +37,18 @@ AREAS = (
 )
 
 
+IDLE_LEAVES = (
+    "EpollSelector.select",
+    "Condition.wait",
+    "Event.wait",
+    "_worker (concurrent/futures/thread.py",
+    "Thread._wait_for_tstate_lock",
+    "SimpleQueue.get",
+)
+"""Threads waiting for work, which py-spy may still sample: left out of every share."""
+ENTRY_FRAMES = ("<module>", "main (", "run (", "asyncio", "threading", "concurrent/futures")
+
+
 def _area(frame: str) -> str | None:
     for name, needles in AREAS:
         if any(needle in frame for needle in needles):
@@ -47,6 +59,7 @@ def _area(frame: str) -> str | None:
 @dataclass
 class Profile:
     samples: int
+    idle: int
     own: Counter[str]
     inclusive: Counter[str]
     areas: Counter[str]
@@ -57,13 +70,16 @@ class Profile:
         own: Counter[str] = Counter()
         inclusive: Counter[str] = Counter()
         areas: Counter[str] = Counter()
-        samples = 0
+        samples = idle = 0
         for line in collapsed.read_text().splitlines():
             stack, _, count_text = line.rpartition(" ")
             if not stack or not count_text.isdigit():
                 continue
             count = int(count_text)
             frames = stack.split(";")
+            if any(leaf in frames[-1] for leaf in IDLE_LEAVES):
+                idle += count
+                continue
             samples += count
             own[frames[-1]] += count
             for frame in set(frames):
@@ -71,7 +87,7 @@ class Profile:
             # The innermost frame of a known area says what the sample was spent on.
             area = next((a for f in reversed(frames) if (a := _area(f))), "other")
             areas[area] += count
-        return cls(samples, own, inclusive, areas)
+        return cls(samples, idle, own, inclusive, areas)
 
     def report(self, top: int = 15) -> str:
         if not self.samples:
@@ -80,18 +96,20 @@ class Profile:
         def share(count: int) -> str:
             return f"{count / self.samples * 100:5.1f}%"
 
-        lines = [f"py-spy: {self.samples} samples of busy threads at {SAMPLE_RATE} Hz", ""]
+        lines = [
+            f"py-spy: {self.samples} busy samples at {SAMPLE_RATE} Hz (every thread; "
+            f"{self.idle} more of threads waiting for work are left out)",
+            "",
+        ]
         lines.append("By area (the innermost frame of a known library decides):")
         lines += [f"  {share(c)}  {name}" for name, c in self.areas.most_common()]
         lines += ["", f"Top {top} functions by own time:"]
         lines += [f"  {share(c)}  {frame}" for frame, c in self.own.most_common(top)]
-        lines += ["", f"Top {top} functions by inclusive time (outside asyncio and threads):"]
+        lines += ["", f"Top {top} functions by inclusive time (entry points left out):"]
         inner = [
             (frame, c)
             for frame, c in self.inclusive.most_common()
-            if not any(
-                n in frame for n in ("asyncio", "threading", "concurrent/futures", "<module>")
-            )
+            if not any(entry in frame for entry in ENTRY_FRAMES)
         ]
         lines += [f"  {share(c)}  {frame}" for frame, c in inner[:top]]
         return "\n".join(lines)
