@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import os
 import tempfile
@@ -88,6 +89,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PLAN_FORM = ROOT / "examples" / "plan.yaml"
 WARMUP_PLANS = 3
 HISTORY_READS_IN_FLIGHT = 20
+PROGRESS_LOG_SECONDS = 60.0
 console = Console(highlight=False)
 
 
@@ -143,6 +145,21 @@ async def one_run(
     return RunFigures(people.label, lives, spent, histories)
 
 
+async def log_progress(progress: Progress) -> None:
+    """Where output is not a terminal (a log file), the bars cannot redraw: a line a minute."""
+    while True:
+        await asyncio.sleep(PROGRESS_LOG_SECONDS)
+        tasks = [t for t in progress.tasks if t.visible and not t.finished]
+        line = "; ".join(f"{t.description} {t.completed:.0f}/{t.total:.0f}" for t in tasks)
+        console.print(f"  [{datetime.now():%H:%M:%S}] {line or 'between steps'}")
+
+
+async def cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 async def measure(arguments: argparse.Namespace, stack: AsyncExitStack) -> Outcome:
     load_before = os.getloadavg()[0]
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lifecycle-bench-")))
@@ -173,6 +190,8 @@ async def measure(arguments: argparse.Namespace, stack: AsyncExitStack) -> Outco
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console) as progress:
+        if not console.is_terminal:
+            stack.push_async_callback(cancelled, asyncio.create_task(log_progress(progress)))
         progress.console.print(f"Warming up: {WARMUP_PLANS} short plans of each, untimed")
         for kind in ("bare", "coachplan"):
             people = await people_of(kind)

@@ -35,7 +35,8 @@ PathKind = Literal["short", "whole"]
 DOCUMENT_POLL_SECONDS = 0.005
 """How often the one watcher looks for awaited first documents: well below the figures."""
 STATE_POLL_SECONDS = 0.05
-WAIT_TIMEOUT_SECONDS = 120.0
+WAIT_TIMEOUT_SECONDS = 600.0
+"""A plan that has not reached a state this long after it could have is stuck, not slow."""
 AFTER_CHECK_IN = timedelta(hours=2)
 AFTER_REVIEW_DUE = timedelta(minutes=5)
 T = TypeVar("T")
