@@ -142,7 +142,7 @@ async def one_run(
                 people, server.client, clock, members, arguments.path, arguments.in_flight, progress
             )
     histories = await read_histories(server, people, [lived.plan.plan_id for lived in lives])
-    return RunFigures(people.label, lives, spent, histories)
+    return RunFigures(people.label, lives, spent, histories, people.not_answering)
 
 
 async def log_progress(progress: Progress) -> None:

@@ -92,6 +92,8 @@ class RunFigures:
     lives: list[Lived]
     spent: Spent
     histories: list[HistoryFigures]
+    not_answering: int
+    """How often the client said a plan was "not answering" (its 10 s query timeout)."""
 
     @property
     def plans(self) -> int:
@@ -255,6 +257,7 @@ def figures_table(
     )
     for field, name in (("activities", "activities"), ("timers", "timers"), ("updates", "updates")):
         row(f"{name}/plan", f"{ours.mean(field):.1f}", f"{bare.mean(field):.1f}", "—", field)
+    row("'not answering' (query timeouts)", str(ours.not_answering), str(bare.not_answering), "—")
     for q, name in ((0.50, "p50"), (0.95, "p95")):
         row(
             f"start to first document {name}",

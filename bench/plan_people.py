@@ -10,6 +10,7 @@ the product's people read the plan's status. Both answer as a `Snapshot`, so the
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -47,9 +48,10 @@ from coaching.form import PlanForm
 from coaching.org import OrgDirectory, Parties
 from coaching.plan import ActivityStatus
 from coaching.status import ActionResult, CheckInStatus, Phase, PlanStatus
-from starter.plan_client import PlanClient
+from starter.plan_client import PlanClient, PlanError
 from workflows.coaching_plan import CoachingPlanWorkflow
 
+RELOAD_AFTER_SECONDS = 1.0
 DEVELOPMENT_SIGN_IN = Identification(method=IdentificationMethod.development_sign_in)
 """How the web app's development sign-in identifies a signer."""
 
@@ -89,6 +91,7 @@ class PlanPeople(Protocol):
 
     label: str
     data_dir: Path
+    not_answering: int
 
     def workflow_id(self, plan_id: str) -> str: ...
     async def start(self, member: str, started_at: float) -> Plan: ...
@@ -160,6 +163,8 @@ class ProductPeople:
         self._form = form
         self.data_dir = data_dir
         self._today = today
+        self.not_answering = 0
+        """How often the client said "not answering" (its query timed out) and was asked again."""
 
     def workflow_id(self, plan_id: str) -> str:
         return workflow_id_for(plan_id)
@@ -173,7 +178,16 @@ class ProductPeople:
         return Plan(start.plan_id, start.parties, started_at)
 
     async def _status(self, plan: Plan, who: str | None = None) -> PlanStatus:
-        return await self._client.status(plan.plan_id, who or plan.parties.manager.email)
+        """As a person reloads a page that said the plan is not answering (the client's
+        query timeout): each time counted, as what people would have seen."""
+        while True:
+            try:
+                return await self._client.status(plan.plan_id, who or plan.parties.manager.email)
+            except PlanError as error:
+                if type(error) is not PlanError or "not answering" not in str(error):
+                    raise
+                self.not_answering += 1
+                await asyncio.sleep(RELOAD_AFTER_SECONDS)
 
     async def snapshot(self, plan: Plan) -> Snapshot:
         status = await self._status(plan)
@@ -204,7 +218,20 @@ class ProductPeople:
         await self._act(plan, CoachingPlanWorkflow.mark_ready, action)
 
     async def sign(self, plan: Plan, who: str) -> None:
-        """As the plan page's sign form: the version and both hashes read from the status."""
+        """As the plan page's sign form: the version and both hashes read from the status;
+        signed again after "not answering" unless the signature went through."""
+        while True:
+            try:
+                return await self._sign(plan, who)
+            except PlanError as error:
+                if type(error) is not PlanError or "not answering" not in str(error):
+                    raise
+                self.not_answering += 1
+                status = await self._status(plan, who)
+                if any(s.email == who and s.version == status.version for s in status.signatures):
+                    return
+
+    async def _sign(self, plan: Plan, who: str) -> None:
         status = await self._status(plan, who)
         copy = signing_copy(status.plan_id, status.versions[-1], status.parties)
         request = SignRequest(
@@ -260,6 +287,7 @@ class BarePeople:
         self._task_queue = task_queue
         self.data_dir = data_dir
         self._today = today
+        self.not_answering = 0
 
     def workflow_id(self, plan_id: str) -> str:
         return f"{BARE_WORKFLOW_ID_PREFIX}{plan_id}"
