@@ -153,7 +153,16 @@ async def check_in(people: PlanPeople, plan: Plan, number: int) -> None:
 
 
 async def finished(client: Client, people: PlanPeople, plan: Plan) -> None:
-    await client.get_workflow_handle(people.workflow_id(plan.plan_id)).result()
+    """Until the workflow completed. The time-skipping server can end the SDK's long poll for
+    the result without an event when it is busy ("No completion event found"): asked again."""
+    handle = client.get_workflow_handle(people.workflow_id(plan.plan_id))
+    while True:
+        try:
+            await handle.result()
+            return
+        except RuntimeError as error:
+            if "No completion event found" not in str(error):
+                raise
 
 
 async def drive(
