@@ -107,6 +107,11 @@ class PlanPeople(Protocol):
     async def cancel(self, plan: Plan) -> None: ...
 
 
+def _unanswered(error: PlanError) -> bool:
+    """The client's words for a query that timed out or a connection the server dropped."""
+    return "not answering" in str(error) or "cannot be reached" in str(error)
+
+
 def check_in_notes(plan: Plan, number: int, snapshot: Snapshot, last: bool) -> RecordCheckIn:
     return RecordCheckIn(
         actor=plan.parties.manager.email,
@@ -184,7 +189,7 @@ class ProductPeople:
             try:
                 return await self._client.status(plan.plan_id, who or plan.parties.manager.email)
             except PlanError as error:
-                if type(error) is not PlanError or "not answering" not in str(error):
+                if type(error) is not PlanError or not _unanswered(error):
                     raise
                 self.not_answering += 1
                 await asyncio.sleep(RELOAD_AFTER_SECONDS)
@@ -224,7 +229,7 @@ class ProductPeople:
             try:
                 return await self._sign(plan, who)
             except PlanError as error:
-                if type(error) is not PlanError or "not answering" not in str(error):
+                if type(error) is not PlanError or not _unanswered(error):
                     raise
                 self.not_answering += 1
                 status = await self._status(plan, who)
