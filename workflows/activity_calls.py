@@ -59,10 +59,11 @@ Google Workspace, with a heartbeat after each part and every two seconds."""
 SEALING = CallPolicy(
     start_to_close=timedelta(minutes=2),
     heartbeat=timedelta(seconds=10),
-    retry=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+    retry=RetryPolicy(maximum_interval=timedelta(seconds=10)),
 )
 """A certificate: read from HR's store, rendered, sealed (perhaps with a time-stamping
-server's answer) and stored beside the document; long steps, beating all along."""
+server's answer) and stored beside the document; long steps, beating all along. Retried
+often: what it mostly waits for is HR's store catching up with the plan."""
 SWEEP = CallPolicy(
     start_to_close=timedelta(minutes=1),
     retry=RetryPolicy(maximum_interval=timedelta(minutes=1)),

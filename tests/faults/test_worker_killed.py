@@ -79,6 +79,7 @@ FINISH_WITHIN = 300.0
 """A lost activity comes back after its heartbeat timeout (15 s), then its retry; plans hit by
 more than one kill wait for each."""
 A_PERSON_WAITS_AT_MOST = 30.0
+EVERYTHING_OUT_WITHIN = 60.0
 NONDETERMINISM = "[TMPRL1100]"
 """How the SDK says a history does not replay: the plan's workflow task fails for good. (Slow
 workflow tasks, which time out on a loaded machine and are tried again, are only waited for.)"""
@@ -557,11 +558,15 @@ async def test_every_plan_finishes_with_nothing_twice_and_nothing_lost(
 
 
 async def test_a_person_waits_seconds_not_a_minute_after_a_kill(killed_run: KilledRun) -> None:
-    waits = {
-        plan.kill_in: plan.kill.delivered_after
-        for plan in killed_run.plans
-        if plan.kill is not None and plan.kill_in is not None
-    }
-    print("waited after the kill:", {phase.value: f"{s:.1f} s" for phase, s in waits.items()})
-    assert len(waits) == len(KILLED_IN)
-    assert max(waits.values()) < A_PERSON_WAITS_AT_MOST, waits
+    """The person who acted has their answer within seconds; everything their action set off
+    (documents, messages, invites, certificates) is out within the minute a lost activity
+    used to cost on its own."""
+    kills = [
+        plan.kill for plan in killed_run.plans if plan.kill is not None and plan.kill_in is not None
+    ]
+    answered = {kill.phase.value: round(kill.answered_after, 1) for kill in kills}
+    delivered = {kill.phase.value: round(kill.delivered_after, 1) for kill in kills}
+    print("answered after the kill:", answered, "everything delivered after:", delivered)
+    assert len(kills) == len(KILLED_IN)
+    assert max(answered.values()) < A_PERSON_WAITS_AT_MOST, answered
+    assert max(delivered.values()) < EVERYTHING_OUT_WITHIN, delivered
