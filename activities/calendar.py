@@ -120,8 +120,8 @@ def _problems(series: CheckInSeries, *, ending: bool) -> list[str]:
     if any(moment.tzinfo is None for moment in moments):
         problems.append("first_at, until, moved and skipped check-ins need a time zone")
         return problems
-    if series.until <= series.first_at and not ending:
-        problems.append("until must be after first_at")
+    if series.until < series.first_at and not ending:
+        problems.append("until must not be before first_at")
     try:
         zone = ZoneInfo(series.time_zone)
     except (ZoneInfoNotFoundError, ValueError):

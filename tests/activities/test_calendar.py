@@ -196,11 +196,21 @@ def test_anyone_but_manager_and_team_member_is_refused(
     assert not (tmp_path / "invites").exists()
 
 
+def test_a_plan_with_one_check_in_has_a_series_of_one(
+    calendar: CalendarActivities, content: PlanContent, tmp_path: Path
+) -> None:
+    """A short plan (a week, say) has a single check-in: the series starts and ends on it."""
+    first = series_for(content).first_at
+    schedule(calendar, series_for(content, until=first))
+
+    assert check_ins_shown(tmp_path) == [first.astimezone(UTC)]
+
+
 @pytest.mark.parametrize(
     ("changes", "problem"),
     [
         ({"interval_weeks": 0}, "interval_weeks"),
-        ({"until": datetime(2026, 10, 1, tzinfo=UTC)}, "until must be after"),
+        ({"until": datetime(2026, 10, 1, tzinfo=UTC)}, "until must not be before"),
         ({"first_at": datetime(2026, 10, 15, 10, 0)}, "need a time zone"),
         ({"time_zone": "Mars/Olympus"}, "not a known time zone"),
         ({"first_at": datetime(2026, 10, 16, 8, 0, tzinfo=UTC)}, "not a thursday"),
