@@ -85,7 +85,7 @@ async def test_a_passing_failure_is_retried_in_view_of_the_operator_and_goes_out
 
     async def retrying_in_view() -> bool:
         for pending in (await plan.describe()).pending_activities:
-            if pending.activity_type.name == "send_notification" and pending.attempt > 1:
+            if pending.activity_type.name == "carry_out_effects" and pending.attempt > 1:
                 return await operator_reads(plan, pending.last_failure) == BUSY
         return False
 
