@@ -1,0 +1,23 @@
+"""The changes made under running plans, each behind `workflow.patched`, oldest first.
+
+A plan replays with the behaviour it started with: the recorded histories in `tests/histories`
+(`*_before_<change>.json`) prove each one still does.
+"""
+
+RECORDS_PATCH = "hr-records-and-visibility"
+"""Plans started before HR's records existed replay without them."""
+PHASE_IN_UPDATE_PATCH = "phase-moves-in-update-handler"
+"""Plans started before an Update moved the phase itself replay with `run` moving it, after
+the side effects."""
+CHECK_INS_PATCH = "check-ins-as-deadlines-with-notes-invites"
+"""Plans started before check-ins could move replay as they ran: only overdue notes owed,
+no invitation to add notes, and a series cancelled whole at an early end."""
+CANONICAL_HASH_PATCH = "rfc8785-content-hashes"
+"""Plans started before versions were hashed as RFC 8785 canonical JSON keep the hashes their
+signatures bound to."""
+CERTIFICATES_PATCH = "sealed-certificates"
+"""Plans started before certificates of completion were sealed replay without them."""
+LEAN_HISTORY_PATCH = "lean-history"
+"""Plans started before the lean history replay with a recorded activity per record and per
+effect. A plan started since has every earlier patch, so it asks for this one alone: one
+marker in its history instead of six."""
