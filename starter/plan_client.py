@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime, timedelta
@@ -62,6 +63,9 @@ PLAN_ID = re.compile(r"^[a-z0-9]{6,32}$")
 Answer = TypeVar("Answer")
 QUERY_TIMEOUT = timedelta(seconds=10)
 """A query needs a worker; without one, say so instead of waiting forever."""
+NOT_READY_PATIENCE = timedelta(seconds=30)
+"""Right after a worker is lost, Temporal refuses Updates ("Workflow Task in failed state")
+until another worker has taken the plan's task again, which takes seconds."""
 
 
 MAX_PLANS_PER_PERSON = 1000
@@ -98,6 +102,11 @@ class ActionRefused(PlanError):
         super().__init__(f"refused: {reason}")
         self.kind = kind
         self.reason = reason
+
+
+class PlanNotAnswering(PlanError):
+    """The plan exists, but no worker answers for it now: nothing the person did is at
+    fault, and the same request works once a worker has the plan again."""
 
 
 class OpenPlanExists(PlanError):
@@ -272,7 +281,9 @@ class PlanClient:
     async def act(self, plan_id: str, update: Any, action: Action) -> ActionResult:
         handle = self._handle(plan_id)
         try:
-            result: ActionResult = await self._guard(lambda: handle.execute_update(update, action))
+            result: ActionResult = await self._guard(
+                lambda: self._update_when_ready(handle, update, action)
+            )
         except WorkflowUpdateFailedError as error:
             reason = str(getattr(error.cause, "message", None) or error.cause)
             await self._report_refusal(handle, update, action, reason)
@@ -286,6 +297,25 @@ class PlanClient:
         except RPCError:
             raise await self._unreachable(plan_id) from None
         return result
+
+    async def _update_when_ready(
+        self, handle: WorkflowHandle[CoachingPlanWorkflow, Any], update: Any, action: Action
+    ) -> ActionResult:
+        """Sends the Update again while Temporal says the plan's workflow task has failed
+        (a worker was just lost), always with the same update id: however often it is sent,
+        the plan takes the action once."""
+        update_id = uuid.uuid4().hex
+        patience = time.monotonic() + NOT_READY_PATIENCE.total_seconds()
+        while True:
+            try:
+                result: ActionResult = await handle.execute_update(update, action, id=update_id)
+                return result
+            except RPCError as error:
+                if error.status is not RPCStatusCode.FAILED_PRECONDITION:
+                    raise
+                if time.monotonic() > patience:
+                    raise
+            await asyncio.sleep(0.5)
 
     async def _report_refusal(
         self,
@@ -417,7 +447,7 @@ class PlanClient:
             return ActionRefused(
                 RefusalKind.WrongPhase, f"plan {plan_id} has finished; nothing can change it now"
             )
-        return PlanError(f"plan {plan_id} is not answering; is the worker running?")
+        return PlanNotAnswering(f"plan {plan_id} is not answering; is the worker running?")
 
     async def _guard(self, call: Callable[[], Awaitable[Any]]) -> Any:
         """Turns a lost connection into `TemporalUnavailable`, leaving other errors as they are.

@@ -25,6 +25,7 @@ from starter.plan_client import (
     NotAllowed,
     OpenPlanExists,
     PlanError,
+    PlanNotAnswering,
     PlanNotFound,
     TemporalUnavailable,
 )
@@ -70,6 +71,8 @@ def status_of(error: PlanError) -> int:
         return 409
     if isinstance(error, NotAllowed):
         return 403
+    if isinstance(error, PlanNotAnswering):
+        return 503
     return 422
 
 
@@ -116,6 +119,9 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, PlanError)
         if isinstance(error, PlanNotFound):
             return _answer(request, 404, [Problem(field=None, rule=NOT_FOUND)], "Not found")
+        if isinstance(error, PlanNotAnswering):
+            problem = Problem(field=None, rule=f"{error} Please try again in a moment.")
+            return _answer(request, 503, [problem], "Temporarily unavailable")
         return _answer(
             request, status_of(error), [Problem(field=None, rule=str(error))], "Not possible"
         )
