@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -122,6 +123,27 @@ def _nothing(result: Any) -> None:
     return None
 
 
+class StepMarks:
+    """A step beside the plan's story (a batch of effects, a certificate, a record written
+    late) leaves a mark in the plan's memo as it goes through: how many of its kind have, so
+    the workflow task that took its result is never empty.
+
+    SDK Core (temporalio 1.35) takes an empty workflow task and an Update scheduled right after
+    it as one activation on a worker that does not have the plan in its cache, but as two on
+    replay: the Update's commands came out in another order, and no later worker could go on
+    with the plan (temporalio/sdk-python#1591, `tests/faults/test_replay_after_a_kill.py`)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self._enabled = enabled
+        self._through: Counter[str] = Counter()
+
+    def went_through(self, step: Callable[..., Any]) -> None:
+        if self._enabled:
+            name = step.__name__
+            self._through[name] += 1
+            workflow.upsert_memo({name: self._through[name]})
+
+
 class HeldSteps:
     """Side effects that need a fix of the setup (a missing Google Workspace permission, say)
     wait beside the plan's story instead of failing it or stopping it.
@@ -132,8 +154,9 @@ class HeldSteps:
     were held, and `held(None)` once none is left. Nothing is skipped.
     """
 
-    def __init__(self, held: Callable[[str | None], None]) -> None:
+    def __init__(self, held: Callable[[str | None], None], marks: StepMarks | None = None) -> None:
         self._held = held
+        self._marks = marks or StepMarks(enabled=False)
         self._waiting: list[asyncio.Task[None]] = []
 
     async def run(
@@ -151,6 +174,7 @@ class HeldSteps:
             self._waiting.append(asyncio.create_task(self._retry(activity, argument, then, policy)))
             return
         then(result)
+        self._marks.went_through(activity)
 
     async def finish(self) -> None:
         """Waits for every held step: a plan ends only once all of them went through."""
@@ -172,6 +196,7 @@ class HeldSteps:
             except ActivityError as error:
                 self._hold(error)
         then(result)
+        self._marks.went_through(activity)
         if sum(not task.done() for task in self._waiting) <= 1:
             self._held(None)
 

@@ -77,6 +77,7 @@ with workflow.unsafe.imports_passed_through():
         CERTIFICATES_PATCH,
         CHECK_INS_PATCH,
         LEAN_HISTORY_PATCH,
+        MARKED_STEPS_PATCH,
         PHASE_IN_UPDATE_PATCH,
         RECORDS_PATCH,
     )
@@ -99,7 +100,8 @@ def _judge(check: Callable[[ActionInput], None], action: ActionInput) -> None:
 class CoachingPlanWorkflow:
     @workflow.init
     def __init__(self, start: StartPlan) -> None:
-        self._lean = workflow.patched(LEAN_HISTORY_PATCH)
+        marked = workflow.patched(MARKED_STEPS_PATCH)
+        self._lean = marked or workflow.patched(LEAN_HISTORY_PATCH)
         """Patches here, not in `run`: an Update delivered with the start runs before `run`."""
         moves_in_updates = self._patched(PHASE_IN_UPDATE_PATCH)
         self._check_ins_move = self._patched(CHECK_INS_PATCH)
@@ -116,6 +118,7 @@ class CoachingPlanWorkflow:
             series_ends_at_closing=self._check_ins_move,
             certifies=self._patched(CERTIFICATES_PATCH),
             batched=self._lean,
+            marked=marked,
         )
         self._keepers: PlanKeepers | None = None
 
@@ -127,7 +130,7 @@ class CoachingPlanWorkflow:
     async def run(self, start: StartPlan) -> Outcome:
         self._plan.event(start.parties.manager.email, "started", "Draft version 1")
         if self._patched(RECORDS_PATCH):
-            self._keepers = PlanKeepers(self._plan, locally=self._lean)
+            self._keepers = PlanKeepers(self._plan, locally=self._lean, marks=self._effects.marks)
         try:
             await self._align_with_skip_level()
             while True:

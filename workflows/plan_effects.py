@@ -39,13 +39,19 @@ with workflow.unsafe.imports_passed_through():
     from coaching.plan_state import AUTHORS, PlanState
     from coaching.status import Phase
     from integrations.calendar import CheckInSeries
-    from workflows.activity_calls import SEALING, HeldSteps
+    from workflows.activity_calls import SEALING, HeldSteps, StepMarks
     from workflows.plan_keepers import PlanKeepers
 
 
 class PlanEffects:
     def __init__(
-        self, plan: PlanState, *, series_ends_at_closing: bool, certifies: bool, batched: bool
+        self,
+        plan: PlanState,
+        *,
+        series_ends_at_closing: bool,
+        certifies: bool,
+        batched: bool,
+        marked: bool,
     ) -> None:
         self._plan = plan
         self._batched = batched
@@ -59,7 +65,9 @@ class PlanEffects:
         self._certifies = certifies
         """Plans from before certificates of completion were sealed replay without them."""
         self.series: CheckInSeries | None = None
-        self._held = HeldSteps(plan.hold)
+        self.marks = StepMarks(enabled=marked)
+        """Plans from before the marks replay without them; the keepers leave theirs here too."""
+        self._held = HeldSteps(plan.hold, self.marks)
         self._sealing: list[asyncio.Task[None]] = []
 
     async def publish(self, readers: Sequence[Role]) -> None:

@@ -18,15 +18,16 @@ with workflow.unsafe.imports_passed_through():
     from coaching.plan_state import PlanState
     from coaching.records import PlanRecord
     from coaching.visibility import NEXT_DEADLINE, PLAN_PHASE
-    from workflows.activity_calls import HR_STORE, act, act_locally
+    from workflows.activity_calls import HR_STORE, StepMarks, act, act_locally
 
 
 class PlanKeepers:
-    def __init__(self, plan: PlanState, *, locally: bool) -> None:
+    def __init__(self, plan: PlanState, *, locally: bool, marks: StepMarks) -> None:
         self._plan = plan
         self._locally = locally
         """Since the lean history a record is a local activity, so it never enters the history;
         plans from before replay with a recorded activity each time."""
+        self._marks = marks
         self._revision = 0
         self._recorded_state: Hashable = None
         self._recorded = Recorded()
@@ -72,6 +73,7 @@ class PlanKeepers:
             except FailureError as error:
                 workflow.logger.warning("HR's store did not answer at once: %s", error)
         await act(RecordActivities.record_plan, record, HR_STORE)
+        self._marks.went_through(RecordActivities.record_plan)
 
     async def _keep_visible(self) -> None:
         """Operators filter on these in the Temporal UI; an owed-nothing plan has no deadline."""

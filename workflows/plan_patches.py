@@ -19,5 +19,8 @@ CERTIFICATES_PATCH = "sealed-certificates"
 """Plans started before certificates of completion were sealed replay without them."""
 LEAN_HISTORY_PATCH = "lean-history"
 """Plans started before the lean history replay with a recorded activity per record and per
-effect. A plan started since has every earlier patch, so it asks for this one alone: one
+effect. A plan started since has every earlier patch, so it asks for the newest alone: one
 marker in its history instead of six."""
+MARKED_STEPS_PATCH = "marked-side-steps"
+"""Plans started before a step beside the story left a mark as it went through (`StepMarks`)
+replay without the marks. Held with the lean history, which every plan started since has."""
