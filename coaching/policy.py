@@ -7,7 +7,10 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Delay = Annotated[timedelta, Field(gt=timedelta(0))]
+LONGEST_DELAY = timedelta(days=366)
+Delay = Annotated[timedelta, Field(gt=timedelta(0), le=LONGEST_DELAY)]
+"""Every wait of a 30-day plan is days or weeks; a year bounds them, so no date computed from
+one can overflow, whatever a company configures."""
 
 
 class PlanPolicy(BaseModel):
