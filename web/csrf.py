@@ -42,8 +42,11 @@ async def csrf_protected(request: Request) -> None:
 
 async def api_csrf_protected(request: Request) -> None:
     """The API's: a call that sends a personal API token is authenticated by it (the token
-    wins over the session), so it carries no ambient credential and needs no CSRF token."""
+    wins over the session), so it carries no ambient credential and needs no CSRF token;
+    neither does a call with no signed-in session, which the API refuses with 401 instead."""
     if request.method in SAFE_METHODS or bearer_token(request) is not None:
+        return
+    if "email" not in request.session:
         return
     await _session_token_sent(request)
 
