@@ -48,7 +48,7 @@ from coaching.form import PlanForm
 from coaching.org import OrgDirectory, Parties
 from coaching.plan import ActivityStatus
 from coaching.status import ActionResult, CheckInStatus, Phase, PlanStatus
-from starter.plan_client import PlanClient, PlanError
+from starter.plan_client import PlanClient, PlanError, PlanNotAnswering
 from workflows.coaching_plan import CoachingPlanWorkflow
 
 RELOAD_AFTER_SECONDS = 1.0
@@ -108,8 +108,10 @@ class PlanPeople(Protocol):
 
 
 def _unanswered(error: PlanError) -> bool:
-    """The client's words for a query that timed out or a connection the server dropped."""
-    return "not answering" in str(error) or "cannot be reached" in str(error)
+    """A query that timed out, or a connection the server dropped."""
+    return isinstance(error, PlanNotAnswering) or (
+        type(error) is PlanError and "cannot be reached" in str(error)
+    )
 
 
 def check_in_notes(plan: Plan, number: int, snapshot: Snapshot, last: bool) -> RecordCheckIn:
@@ -189,7 +191,7 @@ class ProductPeople:
             try:
                 return await self._client.status(plan.plan_id, who or plan.parties.manager.email)
             except PlanError as error:
-                if type(error) is not PlanError or not _unanswered(error):
+                if not _unanswered(error):
                     raise
                 self.not_answering += 1
                 await asyncio.sleep(RELOAD_AFTER_SECONDS)
@@ -229,7 +231,7 @@ class ProductPeople:
             try:
                 return await self._sign(plan, who)
             except PlanError as error:
-                if type(error) is not PlanError or not _unanswered(error):
+                if not _unanswered(error):
                     raise
                 self.not_answering += 1
                 status = await self._status(plan, who)
@@ -247,7 +249,7 @@ class ProductPeople:
             document_sha256=copy.sha256,
             consent_to_sign_electronically=True,
         )
-        await self._client.sign(plan.plan_id, request, DEVELOPMENT_SIGN_IN)
+        await self._client.sign(plan.plan_id, request, DEVELOPMENT_SIGN_IN, seen=status)
 
     async def record_check_in(self, plan: Plan, number: int, snapshot: Snapshot) -> None:
         last = number == len(snapshot.check_ins)

@@ -338,10 +338,14 @@ class PlanClient:
         request: SignRequest,
         through: Identification,
         context: SigningContext | None = None,
+        seen: PlanStatus | None = None,
     ) -> ActionResult:
         """Signs with the evidence the signer's client cannot vouch for itself: how they were
-        identified, where from, and their consent (asked once, before their first signature)."""
-        status = await self.status(plan_id, request.actor)
+        identified, where from, and their consent (asked once, before their first signature).
+
+        `seen` is the plan as the caller just read it for the signer, so that a signature
+        asks the plan once, not twice; the plan checks the version and hash again anyway."""
+        status = seen or await self.status(plan_id, request.actor)
         copy = signing_copy(status.plan_id, status.versions[-1], status.parties)
         if request.version == status.version and request.document_sha256 != copy.sha256:
             raise ActionRefused(

@@ -246,11 +246,13 @@ def _action_endpoint(
         request: Request, plan_id: PlanId, body: BaseModel, viewer: ApiViewer, context: Context
     ) -> ActionResult:
         # A plan the caller may not see is a 404 before anything else is looked at.
-        await context.plans.status(plan_id, viewer.email)
+        status = await context.plans.status(plan_id, viewer.email)
         update = action.model.model_validate({**dict(body), "actor": viewer.email})
         if isinstance(update, SignRequest):
             evidence = signing_context(request, viewer)
-            return await context.plans.sign(plan_id, update, viewer.identification, evidence)
+            return await context.plans.sign(
+                plan_id, update, viewer.identification, evidence, seen=status
+            )
         return await context.plans.act(plan_id, action.update, update)
 
     endpoint.__annotations__["body"] = Annotated[ACTION_BODIES[name], Body()]

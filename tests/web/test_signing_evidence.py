@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from coaching.actions import SIGNING_INTENT
 from coaching.evidence import IdentificationMethod
-from coaching.status import Phase
+from coaching.status import Phase, PlanStatus
+from starter.plan_client import PlanClient
 from tests.signatures import signing_form
 from tests.web.browserless import KWAME, MARCUS, PRIYA, TOM, Browserless, Person, WebStack
 from tests.web.test_api import call, with_token
@@ -145,3 +148,29 @@ async def test_the_parties_download_the_sealed_certificate_once_both_have_signed
     tom = await browser_for.signed_in(TOM)
     assert (await tom.get(f"/plans/{plan_id}/certificates/1")).status_code == 404
     assert (await kwame.get(f"/plans/{plan_id}/certificates/2")).status_code == 404
+
+
+async def test_a_signature_asks_the_plan_for_its_state_once(
+    browser_for: Browserless, web: WebStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page and the API read the plan to check who may sign, and sign from that reading:
+    under load every query is a workflow task on a worker, and people wait on them."""
+    plan_id, priya, kwame = await in_signing(browser_for)
+    status = await web.status(plan_id)
+    asked: list[str] = []
+    query = PlanClient._query
+
+    async def counted(plans: PlanClient, plan_id: str) -> PlanStatus:
+        asked.append(plan_id)
+        return await query(plans, plan_id)
+
+    monkeypatch.setattr(PlanClient, "_query", counted)
+    signed = await priya.post(f"/plans/{plan_id}/actions/sign", signing_form(status))
+    assert signed.status_code == 303, signed.text
+    assert asked == [plan_id]
+
+    asked.clear()
+    body = {**signing_form(status), "version": status.version, "intent": SIGNING_INTENT}
+    signed = await call(kwame, "POST", f"/api/plans/{plan_id}/actions/sign", body)
+    assert signed.status_code == 200, signed.text
+    assert asked == [plan_id]

@@ -339,7 +339,11 @@ async def act(
     try:
         result = await (
             context.plans.sign(
-                plan_id, model, viewer.identification, signing_context(request, viewer)
+                plan_id,
+                model,
+                viewer.identification,
+                signing_context(request, viewer),
+                seen=status,
             )
             if isinstance(model, SignRequest)
             else context.plans.act(plan_id, action.update, model)
