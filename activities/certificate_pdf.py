@@ -12,11 +12,12 @@ import hashlib
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
+from activities.certificate_layout import Table, write_wrapped
 from coaching.certificate import (
     AUDIT_FILE,
     HASH_LINE,
@@ -45,22 +46,26 @@ _ROLE_NAMES = {
 def printable(text: str) -> str:
     """`text` in the core fonts' character set: every character kept that can be, accents
     taken off those that cannot, "?" for the rest; line breaks kept, other controls dropped."""
-    shown: list[str] = []
-    for char in unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\t", " ")):
-        if char == "\n":
-            shown.append(char)
-        elif unicodedata.category(char).startswith("C"):
-            continue
-        elif _encodable(char):
-            shown.append(char)
-        else:
-            plain = "".join(
-                part
-                for part in unicodedata.normalize("NFKD", char)
-                if _encodable(part) and not unicodedata.combining(part)
-            )
-            shown.append(plain or "?")
-    return "".join(shown)
+    return "".join(
+        map(_shown, unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\t", " ")))
+    )
+
+
+@lru_cache(maxsize=4096)
+def _shown(char: str) -> str:
+    """What `printable` shows for `char`; remembered, as text repeats the same characters."""
+    if char == "\n":
+        return char
+    if unicodedata.category(char).startswith("C"):
+        return ""
+    if _encodable(char):
+        return char
+    plain = "".join(
+        part
+        for part in unicodedata.normalize("NFKD", char)
+        if _encodable(part) and not unicodedata.combining(part)
+    )
+    return plain or "?"
 
 
 def _encodable(char: str) -> bool:
@@ -144,12 +149,12 @@ class CertificatePages:
             pdf.add_page()
         pdf.ln(1)
         pdf.set_font("Helvetica", "B", 10.5)
-        pdf.multi_cell(0, 5.5, printable(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        write_wrapped(pdf, printable(title), 5.5)
 
     def _paragraph(self, text: str, size: float = BODY, style: str = "") -> None:
         pdf = self._pdf
         pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(0, LINE, printable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        write_wrapped(pdf, printable(text), LINE)
 
     def _field(self, label: str, value: str) -> None:
         """One labelled line, the value wrapping beside its label."""
@@ -159,7 +164,7 @@ class CertificatePages:
         pdf.set_font("Helvetica", "B", BODY)
         pdf.cell(LABEL_WIDTH, LINE, printable(label))
         pdf.set_font("Helvetica", "", BODY)
-        pdf.multi_cell(0, LINE, printable(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        write_wrapped(pdf, printable(value), LINE)
 
     def _fields(self, rows: Iterable[tuple[str, str | None]]) -> None:
         for label, value in rows:
@@ -167,20 +172,11 @@ class CertificatePages:
                 self._field(label, value)
 
     def _table(self, headings: list[str], rows: list[list[str]], widths: list[int]) -> None:
-        pdf = self._pdf
-        pdf.set_font("Helvetica", "", 8.5)
-        with pdf.table(
-            col_widths=widths,
-            text_align="LEFT",
-            line_height=4.2,
-            padding=1,
-            headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
-            first_row_as_headings=True,
-        ) as table:
-            for line in [headings, *rows]:
-                row = table.row()
-                for value in line:
-                    row.cell(printable(value))
+        self._pdf.set_font("Helvetica", "", 8.5)
+        Table(self._pdf, widths).write(
+            [printable(value) for value in headings],
+            [[printable(value) for value in row] for row in rows],
+        )
 
     # The certificate, top to bottom.
 

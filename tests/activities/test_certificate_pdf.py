@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from typing import Any
+
+import pytest
+from fpdf import FPDF
 
 from activities.certificate_pdf import printable, render_certificate
 from coaching.certificate import (
@@ -59,3 +64,44 @@ def test_any_text_a_person_typed_renders() -> None:
     )
     pdf = render_certificate(content.model_copy(update={"version": version}))
     assert read_sealed(pdf).attachments[PLAN_FILE].count(b"unbalanced") == 1
+
+
+def test_wrapped_lines_fit_where_they_are_drawn_and_keep_every_word(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn: list[tuple[str, float]] = []
+    """Each line written, and how much wider it is than the room its cell has for text."""
+    cell = FPDF.cell
+
+    def recording_cell(pdf: FPDF, w: float, h: float, text: str = "", **options: Any) -> Any:
+        room = (w or pdf.w - pdf.r_margin - pdf.x) - 2 * pdf.c_margin
+        drawn.append((text, pdf.get_string_width(text) - room))
+        return cell(pdf, w, h, text, **options)
+
+    monkeypatch.setattr(FPDF, "cell", recording_cell)
+    long_word = "".join(f"{n:04d}" for n in range(250))
+    area = " ".join(f"area{n:03d}" for n in range(200))
+    activity = " ".join(f"act{n:03d}" for n in range(60))
+    content = content_of(closed_plan(Clock()), CertificateKind.closed)
+    plan = content.version.content
+    activities = [
+        *plan.activities,
+        Activity(id="a9", description=f"{activity} {long_word} before a break\nafter it"),
+    ]
+    plan = plan.model_copy(
+        update={"development_area": f"{area} {long_word} end", "activities": activities}
+    )
+    content = content.model_copy(
+        update={"version": content.version.model_copy(update={"content": plan})}
+    )
+
+    page_text = read_sealed(render_certificate(content)).page_text
+
+    assert max(overflow for _, overflow in drawn) <= 1e-6
+    for word in [*area.split(), *activity.split()]:
+        assert word.encode() in page_text
+    shown = [text for text, _ in drawn]
+    assert "before a break" in shown[shown.index("after it") - 1]
+    assert not any(long_word in text for text in shown)  # broken across lines...
+    printed = b"".join(re.findall(rb"\(([^()]*)\) Tj", page_text))
+    assert printed.count(long_word.encode()) == 2  # ...whole in the paragraph and the cell
