@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Self
 
 from pydantic import Field, ValidationError, model_validator
-from sqlalchemy import ColumnElement, Engine, RowMapping, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, Engine, Label, RowMapping, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from coaching.plan import Role, StrictModel
@@ -252,19 +252,19 @@ class HrQueries:
         self.engine = engine
 
     def list_plans(self, scope: Scope, plan_filter: PlanFilter, now: datetime) -> PlanPage:
-        """Sorted by next deadline (soonest first; plans owing nothing last)."""
-        total = func.count().over().label("total")
+        """Sorted by next deadline (soonest first; plans owing nothing last), then by id: the
+        order of `ix_plans_next_deadline_plan_id`, from which the page is read without
+        sorting every plan."""
+        conditions = [scope.clause(), *self._conditions(plan_filter, now)]
         query = (
-            select(*LISTING_COLUMNS, total)
-            .where(scope.clause(), *self._conditions(plan_filter, now))
+            select(*LISTING_COLUMNS, _total_of(conditions))
+            .where(*conditions)
             .order_by(PlanRow.next_deadline.asc().nulls_last(), PlanRow.plan_id)
             .limit(plan_filter.limit)
         )
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
-        return PlanPage(
-            plans=[_listing(row, now) for row in rows], total=rows[0]["total"] if rows else 0
-        )
+        return PlanPage(plans=[_listing(row, now) for row in rows], total=_total(rows))
 
     def overdue(self, scope: Scope, now: datetime) -> list[OverdueGroup]:
         """What each person owes past its deadline, the longest-waiting person first."""
@@ -394,9 +394,10 @@ class HrQueries:
     ) -> PartyPlans:
         """One query: the plans `person_id` is a party to, or every plan when it is None."""
         closed = case((PlanRow.phase.in_(FINAL_PHASES), 1), else_=0)
+        party = true() if person_id is None else _party(person_id)
         query = (
-            select(*LISTING_COLUMNS, func.count().over().label("total"))
-            .where(true() if person_id is None else _party(person_id))
+            select(*LISTING_COLUMNS, _total_of([party]))
+            .where(party)
             .order_by(
                 closed,
                 PlanRow.next_deadline.asc().nulls_last(),
@@ -484,6 +485,14 @@ def _owed_item(row: RowMapping, now: datetime) -> OwedItem:
     values = {name: value for name, value in row.items() if name != "total"}
     late = row["due"] is not None and row["due"] < now and not row["optional"]
     return OwedItem(**values, overdue=late)
+
+
+def _total_of(conditions: list[ColumnElement[bool]]) -> Label[int]:
+    """How many plans match, as a column of a page's query: counted apart but in the same
+    statement, so in the same snapshot. `count() over ()` would read every matching row in
+    full before the limit; a count alone reads an index."""
+    count = select(func.count()).select_from(PlanRow).where(*conditions).correlate(None)
+    return count.scalar_subquery().label("total")
 
 
 def _total(rows: Sequence[RowMapping]) -> int:

@@ -71,6 +71,12 @@ class PlanRow(Base):
     """One row per plan: what HR's lists filter and sort on."""
 
     __tablename__ = "plans"
+    __table_args__ = (
+        Index("ix_plans_next_deadline_plan_id", "next_deadline", "plan_id"),
+        Index("ix_plans_phase_next_deadline_plan_id", "phase", "next_deadline", "plan_id"),
+    )
+    """HR's lists read their first page in this order (after the phase, when they filter on
+    one), so they never sort every plan to show a few."""
 
     plan_id: Mapped[str] = mapped_column(PLAN_ID, primary_key=True)
     revision: Mapped[int]
@@ -80,7 +86,7 @@ class PlanRow(Base):
     team_member_included: Mapped[bool] = mapped_column(default=False, server_default="0")
     """Whether the team member may see the plan yet: not before the skip-level approves.
     The default is a literal, which both databases read as false (see migration 0002)."""
-    phase: Mapped[str] = mapped_column(String(20), index=True)
+    phase: Mapped[str] = mapped_column(String(20))
     outcome: Mapped[str | None] = mapped_column(String(30))
     version: Mapped[int]
     starts_on: Mapped[date]
@@ -88,7 +94,7 @@ class PlanRow(Base):
     started_at: Mapped[datetime] = mapped_column(index=True)
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
     review_due_at: Mapped[datetime | None]
-    next_deadline: Mapped[datetime | None] = mapped_column(index=True)
+    next_deadline: Mapped[datetime | None]
     next_owed_by: Mapped[str] = mapped_column(String(100), default="")
     """The roles that owe the next deadline, comma-separated (e.g. "manager,team_member")."""
     next_action: Mapped[str] = mapped_column(Text, default="")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from coaching.plan import Role
 from coaching.status import Outcome, Phase
@@ -218,3 +219,65 @@ def test_counts_match_the_list_they_count(
         assert n == sum(p.phase is phase for p in page.plans)
     for outcome, n in counts.by_outcome.items():
         assert n == sum(p.outcome is outcome for p in page.plans)
+
+
+def test_plans_due_at_once_or_owing_nothing_follow_their_ids_across_pages(store: Engine) -> None:
+    """The order is total, the same whether the database sorts or reads an index."""
+    records, mia = PlanRecords(store), parties()
+    for plan_id in ("tieplan02", "tieplan01", "nulplan02", "nulplan01", "nulplan03"):
+        owed = [owes(Role.manager, "sign", SOON, mia)] if plan_id.startswith("tie") else []
+        records.save(a_record(plan_id, owed=owed))
+    queries = HrQueries(store)
+
+    pages = [queries.list_plans(EVERYONE, PlanFilter(limit=limit), NOW) for limit in (3, 10)]
+
+    assert [[p.plan_id for p in page.plans] for page in pages] == [
+        ["tieplan01", "tieplan02", "nulplan01"],
+        ["tieplan01", "tieplan02", "nulplan01", "nulplan02", "nulplan03"],
+    ]
+    assert [page.total for page in pages] == [5, 5]
+
+
+@pytest.mark.parametrize(
+    ("filters", "index"),
+    [
+        ({}, "ix_plans_next_deadline_plan_id"),
+        ({"overdue": True}, "ix_plans_next_deadline_plan_id"),
+        ({"phase": ["signing"]}, "ix_plans_phase_next_deadline_plan_id"),
+    ],
+)
+def test_hr_list_reads_its_page_in_index_order_instead_of_sorting_every_plan(
+    queries: HrQueries, filters: dict[str, object], index: str
+) -> None:
+    """Sorting every matching plan for a page of 200 cost HR's list 30 ms at 10,000 plans."""
+    plan = query_plan(queries, PlanFilter.model_validate(filters))
+
+    if queries.engine.dialect.name == "sqlite":
+        assert plan[0].startswith(("SCAN plans USING INDEX", "SEARCH plans USING INDEX"))
+        assert f"USING INDEX {index}" in plan[0]
+        assert not [step for step in plan if "TEMP B-TREE" in step]
+    else:
+        assert [step for step in plan if f"Index Scan using {index} on plans " in step]
+        assert not [step for step in plan if "Sort" in step or "WindowAgg" in step]
+
+
+def query_plan(queries: HrQueries, plan_filter: PlanFilter) -> list[str]:
+    """The database's plan for the statement `list_plans` runs. PostgreSQL is told to sort
+    only if no index gives the order: on a table of four plans it rightly prefers to sort."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(queries.engine, "before_cursor_execute", capture)
+    try:
+        queries.list_plans(EVERYONE, plan_filter, NOW)
+    finally:
+        event.remove(queries.engine, "before_cursor_execute", capture)
+    [(statement, parameters)] = statements
+    with queries.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return [row.detail for row in rows]
+        connection.exec_driver_sql("SET LOCAL enable_sort = off")
+        return list(connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars())
