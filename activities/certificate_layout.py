@@ -87,7 +87,24 @@ def write_wrapped(pdf: FPDF, text: str, line_height: float) -> None:
 class _Row:
     cells: list[list[str]]
     """Each cell's lines."""
-    height: float
+
+    @property
+    def lines(self) -> int:
+        """The most lines a cell has: the row's height in lines."""
+        return max(len(cell) for cell in self.cells)
+
+    @property
+    def height(self) -> float:
+        return _height(self.lines)
+
+    def part(self, start: int, stop: int) -> _Row:
+        """Lines `start` to `stop` of every cell, as a row of their own."""
+        return _Row([cell[start:stop] for cell in self.cells])
+
+
+def _height(lines: int) -> float:
+    """The height of a row `lines` lines tall, padding included."""
+    return lines * TABLE_LINE + 2 * TABLE_PADDING
 
 
 class Table:
@@ -95,7 +112,9 @@ class Table:
     certificate's: a bold heading row on light grey, thin borders in the draw colour, each
     cell's text wrapped within it and centred vertically, each row as tall as its tallest
     cell. A row that would cross the page's bottom starts the next page, under the heading
-    row again."""
+    row again. A row too tall for any page (a plan's text may be thousands of characters or
+    hundreds of lines) goes on from where it starts over as many pages as it needs, each cell's
+    text at the top so that no line is left out or written twice."""
 
     def __init__(self, pdf: FPDF, widths: Sequence[float]) -> None:
         """`widths` are the columns' shares of the page's text width."""
@@ -108,16 +127,18 @@ class Table:
             with self._heading_style():
                 heading = self._row(headings)
             body = [self._row(cells) for cells in rows]
-            if body and pdf.will_page_break(heading.height + body[0].height):
+            # The room for rows on a fresh page: the pages have no header.
+            room = pdf.page_break_trigger - pdf.t_margin - heading.height
+            if body and pdf.will_page_break(heading.height + _least(body[0], room)):
                 pdf.add_page()  # not the heading row alone at the bottom of a page
             self._write_heading(heading)
             for row in body:
-                if pdf.will_page_break(row.height):
-                    pdf.add_page()
-                    self._write_heading(heading)
-                    if pdf.will_page_break(row.height):
-                        raise ValueError("a table row is too tall to fit on a page")
-                self._write_row(row, fill=False)
+                if pdf.will_page_break(_least(row, room)):
+                    self._next_page(heading)
+                if row.height <= room:
+                    self._write_row(row, fill=False)
+                else:
+                    self._write_split(row, heading)
 
     @contextmanager
     def _heading_style(self) -> Iterator[None]:
@@ -125,30 +146,57 @@ class Table:
             yield
 
     def _row(self, cells: Sequence[str]) -> _Row:
-        lines = [
-            wrap(self._pdf, text, width - 2 * TABLE_PADDING)
-            for text, width in zip(cells, self._widths, strict=True)
-        ]
-        tallest = max(len(cell) for cell in lines)
-        return _Row(lines, tallest * TABLE_LINE + 2 * TABLE_PADDING)
+        return _Row(
+            [
+                wrap(self._pdf, text, width - 2 * TABLE_PADDING)
+                for text, width in zip(cells, self._widths, strict=True)
+            ]
+        )
+
+    def _next_page(self, heading: _Row) -> None:
+        self._pdf.add_page()
+        self._write_heading(heading)
 
     def _write_heading(self, heading: _Row) -> None:
         with self._heading_style():
             self._write_row(heading, fill=True)
 
-    def _write_row(self, row: _Row, fill: bool) -> None:
+    def _write_split(self, row: _Row, heading: _Row) -> None:
+        """`row` in parts, each as many lines as the page has room for, with its own borders.
+        Each cell's text starts at the top of the first part, so a line follows the one before
+        it at the top of the next part, whichever cell is the tallest."""
+        pdf = self._pdf
+        start = 0
+        while start < row.lines:
+            if start:
+                self._next_page(heading)
+            room = pdf.page_break_trigger - pdf.y - 2 * TABLE_PADDING
+            stop = start + max(1, int(room / TABLE_LINE))
+            self._write_row(row.part(start, stop), fill=False, centred=False)
+            start = stop
+
+    def _write_row(self, row: _Row, fill: bool, centred: bool = True) -> None:
+        """`row` from the current position, its cells' text centred vertically or at the top,
+        and the position at the start of the next row."""
         pdf = self._pdf
         top = pdf.y
         x = pdf.l_margin
         for lines, width in zip(row.cells, self._widths, strict=True):
             pdf.rect(x, top, width, row.height, style="DF" if fill else "D")
-            y = top + (row.height - len(lines) * TABLE_LINE) / 2
+            above = (row.height - len(lines) * TABLE_LINE) / 2 if centred else TABLE_PADDING
+            y = top + above
             for line in lines:
                 pdf.set_xy(x, y)
                 pdf.cell(width, TABLE_LINE, line)
                 y += TABLE_LINE
             x += width
         pdf.set_xy(pdf.l_margin, top + row.height)
+
+
+def _least(row: _Row, room: float) -> float:
+    """How much of the page `row` needs to start on it: all of it if it fits in `room` (a
+    fresh page's), else its first line, the rest going on over the next pages."""
+    return row.height if row.height <= room else _height(1)
 
 
 @contextmanager

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,8 +21,10 @@ from coaching.certificate import (
     PLAN_FILE,
     CertificateContent,
     CertificateKind,
+    CheckInRecord,
 )
-from coaching.plan import Activity
+from coaching.plan import MAX_PLAN_DAYS, Activity, PlanContent
+from coaching.status import CheckInStatus
 from integrations.seal_check import read_sealed
 from tests.certificate_examples import Clock, closed_plan, content_of, signed_plan
 
@@ -105,3 +109,114 @@ def test_wrapped_lines_fit_where_they_are_drawn_and_keep_every_word(
     assert not any(long_word in text for text in shown)  # broken across lines...
     printed = b"".join(re.findall(rb"\(([^()]*)\) Tj", page_text))
     assert printed.count(long_word.encode()) == 2  # ...whole in the paragraph and the cell
+
+
+def longest(tokens: Iterable[str], between: str, limit: int = 4000) -> str:
+    """As many of `tokens` as fit in `limit` characters, `between` each two."""
+    text = ""
+    for token in tokens:
+        if len(text) + len(between) + len(token) > limit:
+            break
+        text = f"{text}{between}{token}" if text else token
+    return text
+
+
+def token(kind: str, n: int, i: int) -> str:
+    """A word no other is: `kind`, then the text's number `n` and the word's `i` in letters,
+    so that no piece of a long word cut at a line's end reads like a number the certificate
+    prints (a check-in's, its count of notes)."""
+    return f"Q{kind}" + "".join("abcdefghij"[int(digit)] for digit in f"{n:02d}{i:03d}")
+
+
+def longest_text(n: int) -> str:
+    """A text as long as the models allow, its words unique: short words, lines (some of them
+    empty) or words longer than a table cell's line."""
+    match n % 3:
+        case 0:
+            return longest((token("w", n, i) for i in range(1000)), " ")
+        case 1:
+            return longest((token("n", n, i) if i % 9 else "" for i in range(1, 1000)), "\n")
+        case _:
+            words = ("".join(token("x", n, i * 100 + j) for j in range(57)) for i in range(10))
+            return longest(words, " ")
+
+
+def test_the_longest_texts_the_models_allow_go_on_over_as_many_pages_as_they_need(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn: list[str] = []
+    overflow = below = 0.0
+    """How much wider than its cell's room and how far below the bottom margin a line is, at
+    most."""
+    cell = FPDF.cell
+
+    def recording_cell(pdf: FPDF, w: float, h: float, text: str = "", **options: Any) -> Any:
+        nonlocal overflow, below
+        if not pdf.in_footer:
+            room = (w or pdf.w - pdf.r_margin - pdf.x) - 2 * pdf.c_margin
+            overflow = max(overflow, pdf.get_string_width(text) - room)
+            below = max(below, pdf.y + h - pdf.page_break_trigger)
+            drawn.append(text)
+        return cell(pdf, w, h, text, **options)
+
+    monkeypatch.setattr(FPDF, "cell", recording_cell)
+    content = content_of(closed_plan(Clock()), CertificateKind.closed)
+    plan = content.version.content
+    start = plan.timeline.start
+    plan = PlanContent.model_validate(
+        {
+            **plan.model_dump(),
+            "timeline": {"start": start, "end": start + timedelta(days=MAX_PLAN_DAYS)},
+            "activities": [{"id": f"a{n}", "description": longest_text(n)} for n in range(1, 21)],
+            "support": [
+                {"id": f"s{n}", "kind": "meeting", "description": longest_text(20 + n)}
+                for n in range(1, 21)
+            ],
+        }
+    )
+    check_ins = [  # one a week
+        CheckInRecord(
+            number=n,
+            due_at=content.issued_at,
+            status=CheckInStatus.recorded,
+            recorded_at=content.issued_at,
+            feedback=longest_text(40 + n),
+            adjustments=longest_text(60 + n),  # no limit in the models: as long as feedback
+        )
+        for n in range(1, MAX_PLAN_DAYS // 7 + 1)
+    ]
+    comment = longest_text(99)
+    audit = [
+        *content.audit,
+        content.audit[-1].model_copy(update={"action": "commented", "detail": comment}),
+    ]
+    texts = [
+        *(a.description for a in plan.activities),
+        *(s.description for s in plan.support),
+        *(f"{c.feedback}\n{c.adjustments}" for c in check_ins),
+        comment,
+    ]
+    content = content.model_copy(
+        update={
+            "version": content.version.model_copy(update={"content": plan}),
+            "check_ins": check_ins,
+            "audit": audit,
+        }
+    )
+
+    assert min(len(text) for text in texts) >= 3990
+    page_text = read_sealed(render_certificate(content)).page_text
+
+    assert overflow <= 1e-6
+    assert below <= 1e-6
+    expected = re.findall(r"Q[wnx][a-j]{5}", "\n".join(texts))
+    printed = [word.decode() for word in re.findall(rb"Q[wnx][a-j]{5}", page_text)]
+    whole = set(printed)
+    assert printed == [word for word in expected if word in whole]  # once each, in order
+    assert all(word in whole for word in expected if word[1] != "x")  # only long words cut
+    unread = "".join("".join(texts).split())
+    for line in drawn:  # every line of every cell, long words' too, in order
+        line = "".join(line.split())
+        if line and unread.startswith(line):
+            unread = unread[len(line) :]
+    assert not unread
