@@ -38,9 +38,10 @@ class PlanDocumentRequest(StrictModel):
 
 
 class DocumentOrder(StrictModel):
-    """A document to publish, its version named by number and hash only: the activity reads
-    the content from HR's store, where it never changes once recorded, so the plan's history
-    does not carry the content again with every document."""
+    """A document to publish, its version named by number and hash and its signatures by id
+    only: the activity reads them from HR's store, where a version never changes once
+    recorded and a signature only gets voided, so the plan's history does not carry them
+    again with every document."""
 
     plan_id: str
     phase: Phase
@@ -48,7 +49,9 @@ class DocumentOrder(StrictModel):
     sha256: str
     parties: Parties
     share_with: list[Role]
+    signature_ids: list[str] = Field(default_factory=list)
     signatures: list[Signature] = Field(default_factory=list)
+    """Orders made before `signature_ids` carried the signatures themselves."""
     check_ins: list[CheckIn] = Field(default_factory=list)
     review: Review | None = None
     team_member_included: bool
@@ -63,16 +66,20 @@ class DocumentOrder(StrictModel):
             sha256=plan.version.sha256,
             parties=plan.parties,
             share_with=list(share_with),
-            signatures=plan.signatures,
+            signature_ids=[signature.id for signature in plan.signatures],
             check_ins=plan.check_ins,
             review=plan.review,
             team_member_included=plan.alignment_approved,
         )
 
-    def request(self, version: PlanVersion) -> PlanDocumentRequest:
-        """The whole request, once `version` is read (or, before the lean history, sent)."""
-        order = self.model_dump(exclude={"version", "sha256"})
-        return PlanDocumentRequest.model_validate(order | {"version": version})
+    def request(
+        self, version: PlanVersion, signatures: Sequence[Signature] = ()
+    ) -> PlanDocumentRequest:
+        """The whole request, once `version` and the `signatures` named are read (or, before
+        the lean history, sent)."""
+        order = self.model_dump(exclude={"version", "sha256", "signature_ids", "signatures"})
+        given = list(signatures) or self.signatures
+        return PlanDocumentRequest.model_validate(order | {"version": version, "signatures": given})
 
 
 class PublishedDocument(StrictModel):

@@ -115,8 +115,9 @@ class EffectActivities:
         return False
 
     def _publish(self, order: DocumentOrder) -> PublishedDocument:
-        """The version's content comes from HR's store: the plan records it (a local activity)
-        before it asks for the document, so only a store still catching up is without it."""
+        """The version's content and the signatures come from HR's store: the plan records
+        them (a local activity) before it asks for the document, so only a store still
+        catching up is without them."""
         version = self._records.version(order.plan_id, order.version, order.sha256)
         if version is None:
             raise ApplicationError(
@@ -124,7 +125,14 @@ class EffectActivities:
                 "its content yet; the document is rendered once it does",
                 type="VersionNotRecordedYet",
             )
-        return self._documents.render_plan_document(order.request(version))
+        signatures = self._records.signatures(order.plan_id, order.signature_ids)
+        if signatures is None:
+            raise ApplicationError(
+                f"plan {order.plan_id}: HR's store does not hold signatures "
+                f"{', '.join(order.signature_ids)} yet; the document is rendered once it does",
+                type="SignatureNotRecordedYet",
+            )
+        return self._documents.render_plan_document(order.request(version, signatures))
 
     def _change_check_ins(self, effect: ChangeCheckIns) -> CalendarSeriesRef:
         if effect.change == "schedule":

@@ -118,6 +118,30 @@ class PlanRecords:
             content=content,
         )
 
+    def signatures(self, plan_id: str, ids: Sequence[str]) -> list[Signature] | None:
+        """The plan's signatures `ids` as given, each voided or not as it stands now; None
+        while HR's store lacks one of them (a record still on its way)."""
+        with Session(self.engine) as session:
+            rows = {
+                row.signature_id: row
+                for row in session.scalars(
+                    select(SignatureRow).where(
+                        SignatureRow.plan_id == plan_id, SignatureRow.signature_id.in_(ids)
+                    )
+                )
+            }
+        if any(id_ not in rows or rows[id_].evidence is None for id_ in ids):
+            return None
+        return [
+            Signature.model_validate_json(rows[id_].evidence or "").model_copy(
+                update={
+                    "voided_at": rows[id_].voided_at,
+                    "voided_because": rows[id_].voided_because,
+                }
+            )
+            for id_ in ids
+        ]
+
     @staticmethod
     def _save_plan_row(session: Session, record: PlanRecord) -> bool:
         parties = record.parties

@@ -76,7 +76,7 @@ class PlanEffects:
         if self._batched:
             self._ask(PublishDocument(effect="document", order=DocumentOrder.of(plan, readers)))
             return
-        request = DocumentOrder.of(plan, readers).request(plan.version)
+        request = DocumentOrder.of(plan, readers).request(plan.version, plan.signatures)
         await self._held.run(DocumentActivities.render_plan_document, request, self._published)
 
     async def notify(

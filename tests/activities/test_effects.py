@@ -4,6 +4,7 @@ holds, then the messages; a retry repeats nothing anyone can see twice."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -20,15 +21,17 @@ from activities.effects import (
     SendNotice,
 )
 from activities.notifications import NotificationActivities
+from coaching.actions import SIGNING_INTENT
 from coaching.notices import Notice, NoticeKind
 from coaching.org import Parties
 from coaching.plan import Role
 from coaching.records import VersionRecord
-from coaching.status import Phase, PlanVersion
+from coaching.status import Phase, PlanVersion, Signature
 from integrations.local.calendar import IcsCalendar
 from integrations.local.documents import LocalDocumentStore
 from integrations.local.mail import OutboxMailer
 from store.plan_records import PlanRecords
+from tests.signatures import DEVELOPMENT_SIGN_IN
 from tests.store.sample_records import a_record
 
 PLAN_ID = "plan000001"
@@ -165,3 +168,80 @@ def test_a_notice_of_a_phase_the_plan_already_left_is_not_sent(
     assert done.sent == 1
     [message] = (tmp_path / "outbox").rglob("*.eml")
     assert "002-alignment_requested" in message.read_text()
+
+
+def signed_by_the_manager(version: PlanVersion, parties: Parties, **changes: Any) -> Signature:
+    manager = parties.manager
+    return Signature(
+        role=Role.manager,
+        email=manager.email,
+        name=manager.name,
+        intent=SIGNING_INTENT,
+        version=version.number,
+        sha256=version.sha256,
+        signed_at=version.created_at,
+        id=f"{PLAN_ID}-signature-1",
+        plan_id=PLAN_ID,
+        person_id=manager.id,
+        document_sha256="0" * 64,
+        identified_by=DEVELOPMENT_SIGN_IN,
+        **changes,
+    )
+
+
+def with_order(effects: EffectBatch, **changes: Any) -> EffectBatch:
+    document, notice = effects.effects
+    assert isinstance(document, PublishDocument)
+    order = document.order.model_copy(update=changes)
+    return effects.model_copy(
+        update={"effects": [PublishDocument(effect="document", order=order), notice]}
+    )
+
+
+def test_signatures_are_named_by_id_and_shown_as_hr_store_holds_them_now(
+    tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
+) -> None:
+    """A signature voided since the order was made shows as voided: the document is the
+    plan as it stands, and the history carries ids, not the signatures."""
+    signature = signed_by_the_manager(version, parties)
+    versions = [VersionRecord.model_validate(version.model_dump())]
+    records = PlanRecords(store)
+    records.save(a_record(PLAN_ID, parties=parties, versions=versions, signatures=[signature]))
+    voided = signature.model_copy(
+        update={"voided_at": version.created_at, "voided_because": "version 3 replaced it"}
+    )
+    records.save(a_record(PLAN_ID, 2, parties=parties, versions=versions, signatures=[voided]))
+    effects = with_order(batch(version, parties), signature_ids=[signature.id])
+
+    done, _ = carry_out(effect_activities(tmp_path, store), effects)
+
+    written = Path(done.documents[0].uri.removeprefix("file://")).read_text()
+    assert parties.manager.name in written
+    assert "version 3 replaced it" in written
+
+
+def test_a_signature_hr_store_does_not_hold_yet_is_retried_and_nothing_is_sent(
+    tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
+) -> None:
+    recorded(store, version, parties)
+    effects = with_order(batch(version, parties), signature_ids=[f"{PLAN_ID}-signature-1"])
+    with pytest.raises(ApplicationError) as refused:
+        carry_out(effect_activities(tmp_path, store), effects)
+
+    assert refused.value.type == "SignatureNotRecordedYet"
+    assert not refused.value.non_retryable
+    assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").rglob("*.eml"))
+
+
+def test_an_order_made_before_signature_ids_shows_the_signatures_it_carries(
+    tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
+) -> None:
+    recorded(store, version, parties)
+    signature = signed_by_the_manager(version, parties)
+    effects = with_order(batch(version, parties), signatures=[signature])
+
+    done, _ = carry_out(effect_activities(tmp_path, store), effects)
+
+    written = Path(done.documents[0].uri.removeprefix("file://")).read_text()
+    assert parties.manager.name in written
+    assert signature.sha256 in written
