@@ -16,7 +16,17 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from coaching.evidence import ConsentRecord, Identification, Sha256, SigningContext
 from coaching.org import Email, Parties
-from coaching.plan import ActivityStatus, PlanContent, ShortText, StrictModel, Text
+from coaching.plan import (
+    MAX_ITEMS,
+    ActivityId,
+    ActivityStatus,
+    OptionalText,
+    PlanContent,
+    ShortText,
+    StrictModel,
+    SupportId,
+    Text,
+)
 from coaching.policy import PlanPolicy
 
 SIGNING_INTENT = "I have read this version of the coaching plan and I agree to work on it together."
@@ -56,7 +66,7 @@ class Action(StrictModel):
 class ApproveAlignment(Action):
     """The skip-level agrees the growth opportunity is right; the team member is brought in."""
 
-    comment: str = ""
+    comment: OptionalText = ""
 
 
 class RequestChanges(Action):
@@ -73,7 +83,7 @@ class RevisePlan(Action):
 class ActivityDraft(StrictModel):
     """An activity as proposed: without an id it is new; with one it edits that activity."""
 
-    id: str | None = None
+    id: ActivityId | None = None
     description: Text
     due: date | None = None
 
@@ -81,8 +91,8 @@ class ActivityDraft(StrictModel):
 class ProposeActivities(Action):
     """The proposer's whole list of activities: a new plan version."""
 
-    activities: list[ActivityDraft] = Field(min_length=1, max_length=20)
-    note: str = ""
+    activities: list[ActivityDraft] = Field(min_length=1, max_length=MAX_ITEMS)
+    note: OptionalText = ""
 
 
 class MarkReady(Action):
@@ -133,25 +143,25 @@ class DeclineToSign(Action):
 
 
 class ActivityProgress(StrictModel):
-    activity_id: str
+    activity_id: ActivityId
     status: ActivityStatus
-    note: str = ""
+    note: OptionalText = ""
 
 
 class SupportDelivery(StrictModel):
     """Whether the manager's promised support actually happened since the last check-in."""
 
-    support_id: str
+    support_id: SupportId
     delivered: bool
-    note: str = ""
+    note: OptionalText = ""
 
 
 class RecordCheckIn(Action):
     number: Annotated[int, Field(ge=1)]
-    progress: list[ActivityProgress] = Field(min_length=1)
-    support: list[SupportDelivery] = Field(min_length=1)
+    progress: list[ActivityProgress] = Field(min_length=1, max_length=MAX_ITEMS)
+    support: list[SupportDelivery] = Field(min_length=1, max_length=MAX_ITEMS)
     feedback: Text
-    adjustments: str = ""
+    adjustments: OptionalText = ""
 
 
 class MoveCheckIn(Action):

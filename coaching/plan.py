@@ -33,6 +33,12 @@ that follows must all still be dates there are (the calendar stops at 9999-12-31
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+"""A note a person may leave out; never longer than any other text of the plan."""
+ActivityId = Annotated[str, StringConstraints(pattern=r"^a[0-9]{1,3}$")]
+SupportId = Annotated[str, StringConstraints(pattern=r"^s[0-9]{1,3}$")]
+MAX_ITEMS = 20
+"""Activities, and support commitments, a plan may hold."""
 
 
 class StrictModel(BaseModel):
@@ -124,7 +130,7 @@ class SmartGoal(StrictModel):
 class Activity(StrictModel):
     """An input to the goal. Proposed by either side: the manager's list is only a proposal."""
 
-    id: Annotated[str, StringConstraints(pattern=r"^a[0-9]{1,3}$")]
+    id: ActivityId
     description: Text
     proposed_by: Role = Role.manager
     due: date | None = None
@@ -141,7 +147,7 @@ class Activity(StrictModel):
 class SupportCommitment(StrictModel):
     """What the manager promises: tracked at every check-in like an activity."""
 
-    id: Annotated[str, StringConstraints(pattern=r"^s[0-9]{1,3}$")]
+    id: SupportId
     kind: SupportKind
     description: Text
 
@@ -208,9 +214,9 @@ class PlanContent(StrictModel):
     development_area: Text
     current_state: Text
     goal: SmartGoal
-    activities: list[Activity] = Field(min_length=1, max_length=20)
+    activities: list[Activity] = Field(min_length=1, max_length=MAX_ITEMS)
     timeline: Timeline
-    support: list[SupportCommitment] = Field(min_length=1, max_length=20)
+    support: list[SupportCommitment] = Field(min_length=1, max_length=MAX_ITEMS)
     cadence: UpdateCadence
 
     @model_validator(mode="before")
