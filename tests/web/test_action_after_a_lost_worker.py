@@ -24,6 +24,7 @@ from temporalio.worker import Worker
 
 import starter.plan_client
 from coaching.actions import ApproveAlignment, workflow_id_for
+from coaching.connection import describe_execution
 from coaching.records import Refusal
 from coaching.settings import Settings
 from coaching.status import Phase
@@ -77,11 +78,13 @@ async def failing_tasks(client: Client, settings: Settings, plan_id: str) -> Asy
             CoachingPlanWorkflow.note_refusal, Refusal(actor=PRIYA, action="approve", reason="-")
         )
 
-        async def task_failed() -> bool:
-            events = [event.event_type async for event in handle.fetch_history_events()]
-            return EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED in events
+        async def task_failing() -> bool:
+            """A task on its second attempt or later is what Temporal calls "in failed state"
+            (the first may have timed out on the stopped worker's sticky queue instead)."""
+            described = await describe_execution(client, workflow_id_for(plan_id))
+            return described.pending_workflow_task.attempt >= 2
 
-        await eventually(task_failed)
+        await eventually(task_failing, seconds=60)
         yield
 
 
