@@ -27,6 +27,7 @@ from coaching.certificate import (
 from coaching.evidence import ConsentRecord
 from coaching.plan import PlanContent
 from coaching.status import HashScheme, Outcome, Signature
+from store.database import one_writer
 from store.models import (
     AuditRow,
     CertificateRow,
@@ -128,7 +129,7 @@ class CertificateRecords:
     ) -> int:
         """The next number in the plan's sequence; two plans' certificates never share one,
         and a race for the same number fails one insert, which its caller retries."""
-        with Session(self._engine) as session, session.begin():
+        with one_writer(self._engine), Session(self._engine) as session, session.begin():
             last = session.scalar(
                 select(func.max(CertificateRow.seq)).where(CertificateRow.plan_id == plan_id)
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,21 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+_SQLITE_WRITERS: dict[str, threading.Lock] = {}
+_SQLITE_WRITERS_LOCK = threading.Lock()
+
+
+def one_writer(engine: Engine) -> AbstractContextManager[Any]:
+    """Held around a write transaction. SQLite lets one writer in at a time and makes the
+    others poll, sleeping up to 100 ms between tries, so the lock sits idle while dozens of
+    activity threads sleep: this process's writers to one file queue here instead, and each
+    goes in as the one before leaves. PostgreSQL locks rows, not the database: no queue."""
+    if engine.url.get_backend_name() != "sqlite":
+        return nullcontext()
+    with _SQLITE_WRITERS_LOCK:
+        return _SQLITE_WRITERS.setdefault(str(engine.url.database), threading.Lock())
 
 
 def describe(engine: Engine) -> str:

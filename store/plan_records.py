@@ -28,6 +28,7 @@ from coaching.plan import PlanContent
 from coaching.records import PlanRecord, VersionRecord
 from coaching.status import HashScheme, Phase, PlanVersion, Signature
 from store.audit_chain import audit_row_sha256
+from store.database import one_writer
 from store.models import (
     AuditRow,
     Base,
@@ -56,7 +57,7 @@ class PlanRecords:
         Whether it is newer is decided by the database, in the plan row's upsert, so an
         attempt that overlaps its own retry can never write an older state over a newer one.
         """
-        with Session(self.engine) as session, session.begin():
+        with one_writer(self.engine), Session(self.engine) as session, session.begin():
             newer = self._save_plan_row(session, record)
             self._lock_plan(session, record.plan_id)
             self._save_versions(session, record, signing_copies or {})
