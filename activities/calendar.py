@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.threaded import threaded_activity
 from coaching.plan import StrictModel
 from coaching.settings import DEFAULT_WEB_URL
 from coaching.status import Phase
@@ -57,7 +58,7 @@ class CalendarActivities:
             update={"description": f"Your coaching plan's check-in. The plan: {link}"}
         )
 
-    @activity.defn
+    @threaded_activity
     def schedule_check_ins(self, series: CheckInSeries) -> CalendarSeriesRef:
         self._admit(series)
         uri = self._calendar.publish_series(self._described(series))
@@ -68,7 +69,7 @@ class CalendarActivities:
             plan_id=series.plan_id, uid=series.uid, sequence=series.sequence, uri=uri
         )
 
-    @activity.defn
+    @threaded_activity
     def cancel_check_ins(self, series: CheckInSeries) -> CalendarSeriesRef:
         self._admit(series)
         uri = self._calendar.cancel_series(self._described(series))
@@ -79,7 +80,7 @@ class CalendarActivities:
             plan_id=series.plan_id, uid=series.uid, sequence=series.sequence, uri=uri
         )
 
-    @activity.defn
+    @threaded_activity
     def end_check_ins(self, series: CheckInSeries) -> CalendarSeriesRef:
         """At an early closure or a cancellation: `until` is the closing moment."""
         self._admit(series, ending=True)

@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.certificate_pdf import render_certificate
 from activities.heartbeats import kept_alive
+from activities.threaded import threaded_activity
 from coaching.certificate import CertificateKind, CertificateScope
 from coaching.plan import StrictModel
 from integrations.documents import CertificateFile, DocumentStore
@@ -46,7 +47,7 @@ class CertificateActivities:
         self._documents = documents
         self._sealer = sealer
 
-    @activity.defn
+    @threaded_activity
     def seal_certificate(self, request: CertificateScope) -> SealedCertificate:
         """Sync, on the worker's thread pool: pyHanko runs an event loop of its own. Rendering
         and sealing are long steps on a busy machine: the heartbeat keeps beating meanwhile."""

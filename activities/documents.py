@@ -15,6 +15,7 @@ from pydantic import Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.threaded import threaded_activity
 from coaching.org import Parties, Person
 from coaching.plan import Role, StrictModel
 from coaching.plan_state import PlanState
@@ -146,7 +147,7 @@ class DocumentActivities:
         self._store = store
         self._gate = gate or RecipientGate()
 
-    @activity.defn
+    @threaded_activity
     def render_plan_document(self, request: PlanDocumentRequest) -> PublishedDocument:
         _refuse_invalid(request)
         readers = list(

@@ -19,6 +19,7 @@ from activities.calendar import CalendarActivities, CalendarSeriesRef
 from activities.documents import DocumentActivities, DocumentOrder, PublishedDocument
 from activities.heartbeats import kept_alive
 from activities.notifications import NotificationActivities
+from activities.threaded import threaded_activity
 from coaching.notices import Notice
 from coaching.plan import StrictModel
 from coaching.status import Phase
@@ -76,7 +77,7 @@ class EffectActivities:
         self._calendar = calendar
         self._notifications = notifications
 
-    @activity.defn
+    @threaded_activity
     def carry_out_effects(self, batch: EffectBatch) -> EffectsCarriedOut:
         """In order; a heartbeat after each effect, and every few seconds during a long one,
         tells Temporal this worker is alive, so a lost worker is noticed within the heartbeat

@@ -7,6 +7,7 @@ lost too, so a small thread beats for it while the worker lives, and stops with 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import threading
 from collections.abc import Iterator
@@ -27,7 +28,10 @@ def kept_alive(every: float = BEAT_EVERY) -> Iterator[None]:
 
     def beat() -> None:
         while not done.wait(every):
-            context.run(activity.heartbeat)
+            # The SDK waits 10 s for a busy event loop to take the beat; one it could not
+            # deliver must not stop the beats after it.
+            with contextlib.suppress(TimeoutError):
+                context.run(activity.heartbeat)
 
     beating = threading.Thread(target=beat, name="heartbeat", daemon=True)
     beating.start()

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.threaded import threaded_activity
 from coaching.notices import Notice
 from coaching.org import Parties, Person
 from coaching.plan import StrictModel
@@ -118,7 +119,7 @@ class NotificationActivities:
         self._language = language
         self._gate = gate or RecipientGate()
 
-    @activity.defn
+    @threaded_activity
     def send_notification(self, notice: Notice) -> SentNotice:
         """One message per person, each with its own id, so a retry sends nothing twice."""
         _refuse_invalid(notice)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.documents import signing_copy
+from activities.threaded import threaded_activity
 from coaching.plan import StrictModel
 from coaching.records import PlanRecord
 from store.plan_records import PlanRecords
@@ -21,7 +22,7 @@ class RecordActivities:
     def __init__(self, records: PlanRecords) -> None:
         self._records = records
 
-    @activity.defn
+    @threaded_activity
     def record_plan(self, record: PlanRecord) -> RecordedPlan:
         """A database that is down fails the attempt; Temporal retries it until it is back.
 

@@ -78,6 +78,20 @@ async def test_every_activity_method_is_registered(
     )
 
 
+async def test_no_sync_activity_is_interrupted_inside_its_thread(
+    time_skipping_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """Each is declared with `threaded_activity` (see `activities/threaded.py` for why)."""
+    registered = plan_activities(
+        build_integrations(Settings(data_dir=tmp_path)), time_skipping_env.client
+    )
+    definitions = [activity._Definition.must_from_callable(fn) for fn in registered]
+    threaded = [d for d in definitions if not d.is_async]
+
+    assert {d.name for d in threaded} >= {"carry_out_effects", "record_plan", "seal_certificate"}
+    assert [d.name for d in threaded if not d.no_thread_cancel_exception] == []
+
+
 async def test_worker_starts_and_shuts_down(
     time_skipping_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
