@@ -63,14 +63,13 @@ from coaching.settings import Settings
 from starter.binaries import MissingBinary
 from store.database import create_store_engine
 from store.hr_queries import HrQueries, PlanFilter, Scope
+from worker import CACHED_PLANS
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_FORM = ROOT / "examples" / "plan.yaml"
 MIB = 1024 * 1024
 RSS_TARGET = 2 * 1024 * MIB
 FIRST_DOCUMENT_P95_MS = 500.0
-SDK_DEFAULT_CACHE = 1000
-"""temporalio.worker.Worker's max_cached_workflows when worker.py sets none (it sets none)."""
 SETTLE_POLL_SECONDS = 0.5
 QUIET_TIMEOUT_SECONDS = 60.0
 QUIET_CPU_SECONDS = 0.1
@@ -335,12 +334,10 @@ def report(outcome: Outcome, elapsed: float) -> list[str]:
             ratio,
         )
     console.print(load)
-    per_cached = (many.worker_rss - few.worker_rss) / max(
-        1, min(many.open_plans, SDK_DEFAULT_CACHE)
-    )
+    per_cached = (many.worker_rss - few.worker_rss) / max(1, min(many.open_plans, CACHED_PLANS))
     console.print(
-        f"Worker RSS peak {outcome.worker_rss_peak / MIB:.0f} MiB. worker.py sets no "
-        f"max_cached_workflows: the SDK's default, {SDK_DEFAULT_CACHE}, applies; RSS grew "
+        f"Worker RSS peak {outcome.worker_rss_peak / MIB:.0f} MiB. worker.py keeps "
+        f"{CACHED_PLANS} plans cached (CACHED_PLANS); RSS grew "
         f"{per_cached / 1024:.0f} KiB per cached workflow between the two counts."
     )
     console.print(
