@@ -35,9 +35,9 @@ from store.models import (
     ConsentRow,
     PlanRow,
     ReviewRow,
-    SignatureRow,
     VersionRow,
 )
+from store.plan_records import signature_rows
 
 
 class NotCaughtUp(Exception):
@@ -164,18 +164,8 @@ class CertificateRecords:
 
     @staticmethod
     def _signatures(session: Session, scope: CertificateScope) -> list[Signature]:
-        rows = {
-            row.signature_id: row
-            for row in session.scalars(
-                select(SignatureRow).where(
-                    SignatureRow.plan_id == scope.plan_id,
-                    SignatureRow.signature_id.in_(scope.signature_ids),
-                )
-            )
-        }
-        missing = [
-            id_ for id_ in scope.signature_ids if id_ not in rows or rows[id_].evidence is None
-        ]
+        rows = signature_rows(session, scope.plan_id, scope.signature_ids)
+        missing = [id_ for id_ in scope.signature_ids if id_ not in rows]
         if missing:
             raise NotCaughtUp(
                 f"plan {scope.plan_id}: HR's store has no evidence of {', '.join(missing)} yet"

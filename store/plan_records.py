@@ -123,15 +123,8 @@ class PlanRecords:
         """The plan's signatures `ids` as given, each voided or not as it stands now; None
         while HR's store lacks one of them (a record still on its way)."""
         with Session(self.engine) as session:
-            rows = {
-                row.signature_id: row
-                for row in session.scalars(
-                    select(SignatureRow).where(
-                        SignatureRow.plan_id == plan_id, SignatureRow.signature_id.in_(ids)
-                    )
-                )
-            }
-        if any(id_ not in rows or rows[id_].evidence is None for id_ in ids):
+            rows = signature_rows(session, plan_id, ids)
+        if any(id_ not in rows for id_ in ids):
             return None
         return [
             Signature.model_validate_json(rows[id_].evidence or "").model_copy(
@@ -345,6 +338,17 @@ class PlanRecords:
             if name not in keys
         }
         session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates), rows)
+
+
+def signature_rows(session: Session, plan_id: str, ids: Sequence[str]) -> dict[str, SignatureRow]:
+    """The plan's stored signatures among `ids` that hold their evidence, by id: an id missing
+    from the answer is not in HR's store yet."""
+    rows = session.scalars(
+        select(SignatureRow).where(
+            SignatureRow.plan_id == plan_id, SignatureRow.signature_id.in_(ids)
+        )
+    )
+    return {row.signature_id: row for row in rows if row.signature_id and row.evidence}
 
 
 def _version_row(plan_id: str, version: VersionRecord, signing_copy: str | None) -> dict[str, Any]:

@@ -71,8 +71,6 @@ def status_of(error: PlanError) -> int:
         return 409
     if isinstance(error, NotAllowed):
         return 403
-    if isinstance(error, PlanNotAnswering):
-        return 503
     return 422
 
 

@@ -154,9 +154,9 @@ class HeldSteps:
     were held, and `held(None)` once none is left. Nothing is skipped.
     """
 
-    def __init__(self, held: Callable[[str | None], None], marks: StepMarks | None = None) -> None:
+    def __init__(self, held: Callable[[str | None], None], marks: StepMarks) -> None:
         self._held = held
-        self._marks = marks or StepMarks(enabled=False)
+        self._marks = marks
         self._waiting: list[asyncio.Task[None]] = []
 
     async def run(
