@@ -21,8 +21,10 @@ from coaching.key_ring import (
     rotate_key_ring,
 )
 from coaching.payload_codec import (
+    DEFLATED,
     ENCRYPTED,
     KEY_ID,
+    NONCE_BYTES,
     PLAN_ID,
     PayloadKeyError,
     PlanPayloadCodec,
@@ -176,6 +178,56 @@ async def test_a_clear_payload_passes_through() -> None:
     payload = clear_payload()
 
     assert await PlanPayloadCodec(KeyRing.generate()).decode([payload]) == [payload]
+
+
+def repetitive_payload() -> Payload:
+    """Like a plan's: the same field names and people again and again."""
+    people = [{"name": "Kwame Mensah", "email": "kwame@example.com", "role": r} for r in "abcd"]
+    return clear_payload(json.dumps([{"to": people, "text": PLAN_TEXT}] * 6))
+
+
+def plaintext_of(keys: KeyRing, encrypted: Payload) -> bytes:
+    nonce, sealed = encrypted.data[:NONCE_BYTES], encrypted.data[NONCE_BYTES:]
+    return keys.cipher(keys.active).decrypt(nonce, sealed, bound_to(keys))
+
+
+def bound_to(keys: KeyRing) -> bytes:
+    """What a payload of no plan has been bound to since payloads were first encrypted."""
+    return b"coachplan-payload-v1\0" + keys.active.encode() + b"\0"
+
+
+async def test_a_repetitive_payload_is_deflated_before_it_is_encrypted() -> None:
+    keys = KeyRing.generate()
+    codec = PlanPayloadCodec(keys)
+    payload = repetitive_payload()
+
+    [encrypted] = await codec.encode([payload])
+
+    assert len(encrypted.data) < len(payload.SerializeToString()) / 3
+    assert plaintext_of(keys, encrypted).startswith(DEFLATED)
+    assert await codec.decode([encrypted]) == [payload]
+
+
+async def test_a_payload_deflating_would_not_shorten_is_encrypted_as_it_is() -> None:
+    keys = KeyRing.generate()
+    payload = clear_payload("ok")
+
+    [encrypted] = await PlanPayloadCodec(keys).encode([payload])
+
+    assert plaintext_of(keys, encrypted) == payload.SerializeToString()
+
+
+async def test_a_payload_encrypted_before_deflating_still_decodes() -> None:
+    """Histories recorded before payloads were deflated still replay."""
+    keys = KeyRing.generate()
+    payload = repetitive_payload()
+    nonce = bytes(NONCE_BYTES)
+    sealed = keys.cipher(keys.active).encrypt(nonce, payload.SerializeToString(), bound_to(keys))
+    before = Payload(
+        metadata={"encoding": ENCRYPTED, KEY_ID: keys.active.encode()}, data=nonce + sealed
+    )
+
+    assert await PlanPayloadCodec(keys).decode([before]) == [payload]
 
 
 async def test_tampered_ciphertext_is_refused() -> None:
