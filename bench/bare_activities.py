@@ -17,8 +17,6 @@ from temporalio import activity
 
 from coaching.status import Phase
 
-BARE_WORKFLOW_ID_PREFIX = "bare-plan-"
-
 
 class BareCheckIn(BaseModel):
     number: int

@@ -269,15 +269,24 @@ def figures_table(
     return table, found
 
 
-def weight_table(ours: RunFigures, bare: RunFigures, top: int = 10) -> Table:
-    """Where the history's bytes are: what to slim first."""
+def weight_table(ours: RunFigures, bare: RunFigures, top: int = 12) -> Table:
+    """Where the history's bytes are, beside the bare workflow's for the same kind of event:
+    what to slim first."""
     total = sum(size for _, size in ours.heaviest(10_000)) or 1.0
+    bare_sizes = dict(bare.heaviest(10_000))
     table = Table(title=f"What {ours.label}'s history is made of (encoded event bytes per plan)")
-    for name in ("event kind", "KiB/plan", "share"):
+    columns = ("event kind", f"{ours.label} KiB/plan", "share", f"{bare.label} KiB/plan")
+    for name in columns:
         table.add_column(name, justify="left" if name == "event kind" else "right")
     for kind, size in ours.heaviest(top):
-        table.add_row(kind, f"{size / KIB:.1f}", f"{size / total * 100:.0f}%")
-    bare_total = sum(size for _, size in bare.heaviest(10_000))
-    table.add_row("all events", f"{total / KIB:.1f}", "100%")
-    table.add_row(f"all events, {bare.label}", f"{bare_total / KIB:.1f}", "—")
+        theirs = bare_sizes.get(kind)
+        table.add_row(
+            kind,
+            f"{size / KIB:.1f}",
+            f"{size / total * 100:.0f}%",
+            "—" if theirs is None else f"{theirs / KIB:.1f}",
+        )
+    table.add_row(
+        "all events", f"{total / KIB:.1f}", "100%", f"{sum(bare_sizes.values()) / KIB:.1f}"
+    )
     return table
