@@ -68,6 +68,7 @@ def _environment(html: bool) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,
     )
     environment.filters.update(one_line=_one_line, in_zone=_in_zone)
     return environment
