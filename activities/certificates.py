@@ -20,6 +20,7 @@ from activities.certificate_pdf import render_certificate
 from activities.heartbeats import kept_alive
 from activities.threaded import threaded_activity
 from coaching.certificate import CertificateKind, CertificateScope
+from coaching.org import Parties
 from coaching.plan import StrictModel
 from integrations.documents import CertificateFile, DocumentStore
 from integrations.sealing import Sealer
@@ -63,7 +64,7 @@ class CertificateActivities:
                 raise ApplicationError(str(waiting), type="StoreNotCaughtUp") from None
             pdf = self._sealer.seal(render_certificate(content))
             sha256 = hashlib.sha256(pdf).hexdigest()
-            address = self._documents.publish_certificate(self._file(request, pdf))
+            address = self._documents.publish_certificate(self._file(request, content.parties, pdf))
             seq = self._records.add(
                 request.plan_id,
                 request.kind,
@@ -91,9 +92,9 @@ class CertificateActivities:
         )
 
     @staticmethod
-    def _file(request: CertificateScope, pdf: bytes) -> CertificateFile:
+    def _file(request: CertificateScope, parties: Parties, pdf: bytes) -> CertificateFile:
         """Shared with the plan's four parties, HR through its group where a store has one."""
-        member = request.parties.team_member.name
+        member = parties.team_member.name
         final = " (final record)" if request.kind is CertificateKind.closed else ""
         return CertificateFile(
             plan_id=request.plan_id,
@@ -101,6 +102,6 @@ class CertificateActivities:
             title=f"Certificate of completion{final}: coaching plan for {member}, "
             f"version {request.version}.pdf",
             pdf=pdf,
-            share_with=list({p.email: p for p in request.parties.everyone}.values()),
+            share_with=list({p.email: p for p in parties.everyone}.values()),
             hr_included=True,
         )

@@ -40,15 +40,16 @@ class PlanDocumentRequest(StrictModel):
 
 class DocumentOrder(StrictModel):
     """A document to publish, its version named by number and hash and its signatures by id
-    only: the activity reads them from HR's store, where a version never changes once
-    recorded and a signature only gets voided, so the plan's history does not carry them
-    again with every document."""
+    only: the activity reads them, and the parties, from HR's store, where a version never
+    changes once recorded, a signature only gets voided and the parties never change, so the
+    plan's history does not carry them again with every document."""
 
     plan_id: str
     phase: Phase
     version: int
     sha256: str
-    parties: Parties
+    parties: Parties | None = None
+    """Orders made before migration 0006 carried the parties."""
     share_with: list[Role]
     signature_ids: list[str] = Field(default_factory=list)
     signatures: list[Signature] = Field(default_factory=list)
@@ -65,7 +66,6 @@ class DocumentOrder(StrictModel):
             phase=plan.phase,
             version=plan.version.number,
             sha256=plan.version.sha256,
-            parties=plan.parties,
             share_with=list(share_with),
             signature_ids=[signature.id for signature in plan.signatures],
             check_ins=plan.check_ins,
@@ -74,13 +74,17 @@ class DocumentOrder(StrictModel):
         )
 
     def request(
-        self, version: PlanVersion, signatures: Sequence[Signature] = ()
+        self, version: PlanVersion, parties: Parties, signatures: Sequence[Signature] = ()
     ) -> PlanDocumentRequest:
-        """The whole request, once `version` and the `signatures` named are read (or, before
-        the lean history, sent)."""
-        order = self.model_dump(exclude={"version", "sha256", "signature_ids", "signatures"})
+        """The whole request, once `version`, the `parties` and the `signatures` named are read
+        (or, before the lean history, sent)."""
+        order = self.model_dump(
+            exclude={"version", "sha256", "parties", "signature_ids", "signatures"}
+        )
         given = list(signatures) or self.signatures
-        return PlanDocumentRequest.model_validate(order | {"version": version, "signatures": given})
+        return PlanDocumentRequest.model_validate(
+            order | {"version": version, "parties": self.parties or parties, "signatures": given}
+        )
 
 
 class PublishedDocument(StrictModel):

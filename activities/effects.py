@@ -20,7 +20,8 @@ from activities.documents import DocumentActivities, DocumentOrder, PublishedDoc
 from activities.heartbeats import kept_alive
 from activities.notifications import NotificationActivities
 from activities.threaded import threaded_activity
-from coaching.notices import Notice
+from coaching.notices import Notice, NoticeOrder
+from coaching.org import Parties
 from coaching.plan import StrictModel
 from coaching.status import Phase
 from integrations.calendar import CheckInSeries
@@ -40,7 +41,9 @@ class ChangeCheckIns(StrictModel):
 
 class SendNotice(StrictModel):
     effect: Literal["notice"]
-    notice: Notice
+    notice: NoticeOrder | Notice
+    """Its parties are read from HR's store; notices asked for before migration 0006 carry
+    them."""
     while_in: Phase | None = None
     """A notice that a phase opened goes out only while HR's store still shows the plan in it:
     people who acted faster than the plan's document was written are not told of a phase
@@ -95,7 +98,7 @@ class EffectActivities:
             elif isinstance(effect, ChangeCheckIns):
                 series = self._change_check_ins(effect)
             elif self._still_due(effect):
-                self._notifications.send_notification(effect.notice)
+                self._notifications.send_notification(self._addressed(effect.notice))
                 sent += 1
             activity.heartbeat(number)
         return EffectsCarriedOut(documents=documents, series=series, sent=sent)
@@ -133,7 +136,23 @@ class EffectActivities:
                 f"{', '.join(order.signature_ids)} yet; the document is rendered once it does",
                 type="SignatureNotRecordedYet",
             )
-        return self._documents.render_plan_document(order.request(version, signatures))
+        parties = order.parties or self._parties(order.plan_id)
+        return self._documents.render_plan_document(order.request(version, parties, signatures))
+
+    def _addressed(self, notice: NoticeOrder | Notice) -> Notice:
+        if isinstance(notice, Notice):
+            return notice
+        return notice.addressed(self._parties(notice.plan_id))
+
+    def _parties(self, plan_id: str) -> Parties:
+        parties = self._records.parties(plan_id)
+        if parties is None:
+            raise ApplicationError(
+                f"plan {plan_id}: HR's store does not hold its parties yet; the step is taken "
+                "once it does",
+                type="PartiesNotRecordedYet",
+            )
+        return parties
 
     def _change_check_ins(self, effect: ChangeCheckIns) -> CalendarSeriesRef:
         if effect.change == "schedule":

@@ -47,7 +47,9 @@ class CertificateScope(StrictModel):
     signature_ids: list[str]
     """The valid signatures on `version`."""
     through_event: int
-    parties: Parties
+    parties: Parties | None = None
+    """Scopes named before migration 0006 carried the parties; since, the activity reads them
+    from HR's store."""
 
 
 class ChainedAuditEntry(AuditEntry):

@@ -73,12 +73,15 @@ class CheckInMoment(StrictModel):
     """The zone the check-in is agreed in (the cadence's); the team member's when None."""
 
 
-class Notice(StrictModel):
+class NoticeOrder(StrictModel):
+    """A notice as the workflow asks for it: everything but the parties, whom the activity
+    reads from HR's store (a plan's parties never change), so the plan's history does not
+    carry them with every notice."""
+
     plan_id: str
     event_id: str = Field(description="Unique within the plan: the message is sent once per id.")
     kind: NoticeKind
     to: list[Role]
-    parties: Parties
     phase: Phase
     version: int
     actor: str | None = Field(
@@ -109,3 +112,13 @@ class Notice(StrictModel):
         description="Whether the skip-level has approved; None in notices from before the "
         "recipient gate, which then judges by the phase.",
     )
+
+    def addressed(self, parties: Parties) -> Notice:
+        return Notice.model_validate(self.model_dump(exclude_unset=True) | {"parties": parties})
+
+
+class Notice(NoticeOrder):
+    """A notice with the plan's parties: what the notification activity words. Before
+    migration 0006 the workflow sent every notice so."""
+
+    parties: Parties

@@ -4,10 +4,11 @@ server's database, see no name, email or plan text.
 The encrypted payload is the whole original payload (metadata included) serialized, deflated
 where that makes it shorter, behind a 12-byte random nonce. A plan's payloads repeat the same
 field names, people and dates, so deflating first takes about a quarter off its history; the
-length of a ciphertext, visible before as well, then also tells how repetitive its content is. Its own metadata says how to read it back: the encoding, the key's id
-(so a rotated key still decrypts what it encrypted) and, where the payload belongs to a plan,
-the plan's id (ids carry no personal data), which the codec endpoint logs a decode under. The
-key id and the plan id are authenticated with the ciphertext, so neither can be swapped.
+length of a ciphertext, visible before as well, then also tells how repetitive its content
+is. Its own metadata says how to read it back: the encoding, the key's id (so a rotated key
+still decrypts what it encrypted) and, where the payload belongs to a plan, the plan's id
+(ids carry no personal data), which the codec endpoint logs a decode under. The key id and
+the plan id are authenticated with the ciphertext, so neither can be swapped.
 A payload that is not encrypted passes through: histories recorded before still replay.
 """
 

@@ -34,7 +34,7 @@ from coaching.actions import (
     SubmitReview,
 )
 from coaching.evidence import ConsentRecord
-from coaching.notices import CheckInMoment, Notice, NoticeKind
+from coaching.notices import CheckInMoment, NoticeKind, NoticeOrder
 from coaching.org import Person
 from coaching.plan import PlanContent, Role
 from coaching.records import AuditEntry, Refusal
@@ -585,16 +585,15 @@ class PlanState:
             return []
         return [owes(Role.manager, f"hold check-in {coming.number}", coming.due_at)]
 
-    def notice(self, kind: NoticeKind, to: Sequence[Role], **about: Any) -> Notice:
+    def notice(self, kind: NoticeKind, to: Sequence[Role], **about: Any) -> NoticeOrder:
         """What happened, to whom, and what is owed by when: each notice has its own id, so
         the message goes out once however often the activity is retried."""
         self.notices_sent += 1
-        return Notice(
+        return NoticeOrder(
             plan_id=self.plan_id,
             event_id=f"{self.notices_sent:03d}-{kind.value}",
             kind=kind,
             to=list(to),
-            parties=self.parties,
             phase=self.phase,
             version=self.version.number,
             owed=self.owed(self._answer_due() if kind in OPENS_A_WAIT else None),

@@ -37,7 +37,7 @@ from store.models import (
     ReviewRow,
     VersionRow,
 )
-from store.plan_records import signature_rows
+from store.plan_records import parties_of, signature_rows
 
 
 class NotCaughtUp(Exception):
@@ -68,6 +68,9 @@ class CertificateRecords:
             plan = session.get(PlanRow, scope.plan_id)
             if plan is None:
                 raise NotCaughtUp(f"plan {scope.plan_id} is not in HR's store yet")
+            parties = scope.parties or parties_of(plan)
+            if parties is None:
+                raise NotCaughtUp(f"plan {scope.plan_id}'s parties are not in HR's store yet")
             audit = self._audit(session, scope)
             signatures = self._signatures(session, scope)
             closed = scope.kind is CertificateKind.closed
@@ -77,7 +80,7 @@ class CertificateRecords:
                 issued_at=audit[-1].at,
                 outcome=Outcome(plan.outcome) if closed and plan.outcome else None,
                 version=self._version(session, scope),
-                parties=scope.parties,
+                parties=parties,
                 signatures=signatures,
                 consents=self._consents(session, signatures),
                 check_ins=self._check_ins(session, scope.plan_id) if closed else [],

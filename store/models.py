@@ -83,6 +83,9 @@ class PlanRow(Base):
     manager_id: Mapped[str] = mapped_column(PERSON_ID, index=True)
     team_member_id: Mapped[str] = mapped_column(PERSON_ID, index=True)
     skip_level_id: Mapped[str] = mapped_column(PERSON_ID, index=True)
+    parties: Mapped[str | None] = mapped_column(Text)
+    """The four parties as JSON (`Parties`), for the activities that address people; None in
+    a row recorded before migration 0006, until the plan's next record."""
     team_member_included: Mapped[bool] = mapped_column(default=False, server_default="0")
     """Whether the team member may see the plan yet: not before the skip-level approves.
     The default is a literal, which both databases read as false (see migration 0002)."""

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from coaching.canonical import canonical_json
 from coaching.evidence import ConsentRecord
+from coaching.org import Parties
 from coaching.plan import PlanContent
 from coaching.records import PlanRecord, VersionRecord
 from coaching.status import HashScheme, Phase, PlanVersion, Signature
@@ -99,6 +100,12 @@ class PlanRecords:
             row = session.get(PlanRow, plan_id)
         return None if row is None else Phase(row.phase)
 
+    def parties(self, plan_id: str) -> Parties | None:
+        """The plan's parties; None before its first record (since migration 0006)."""
+        with Session(self.engine) as session:
+            row = session.get(PlanRow, plan_id)
+        return None if row is None else parties_of(row)
+
     def version(self, plan_id: str, number: int, sha256: str) -> PlanVersion | None:
         """A version as HR's store keeps it, if its stored content still has `sha256`: what
         a document is rendered from, so the plan's history need not carry the content again."""
@@ -147,6 +154,7 @@ class PlanRecords:
             "manager_id": parties.manager.id,
             "team_member_id": parties.team_member.id,
             "skip_level_id": parties.skip_level.id,
+            "parties": parties.model_dump_json(),
             "team_member_included": record.team_member_included,
             "phase": record.phase.value,
             "outcome": record.outcome.value if record.outcome else None,
@@ -338,6 +346,10 @@ class PlanRecords:
             if name not in keys
         }
         session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates), rows)
+
+
+def parties_of(row: PlanRow) -> Parties | None:
+    return None if row.parties is None else Parties.model_validate_json(row.parties)
 
 
 def signature_rows(session: Session, plan_id: str, ids: Sequence[str]) -> dict[str, SignatureRow]:

@@ -202,11 +202,11 @@ def content_of(
 
 
 def scope_of(plan: PlanState, kind: CertificateKind = CertificateKind.signed) -> CertificateScope:
+    """As the workflow names it: the parties are read from HR's store."""
     return CertificateScope(
         plan_id=plan.plan_id,
         kind=kind,
         version=plan.version.number,
         signature_ids=[s.id for s in plan.signatures if s.valid],
         through_event=len(plan.events),
-        parties=plan.parties,
     )

@@ -78,6 +78,7 @@ with workflow.unsafe.imports_passed_through():
         CHECK_INS_PATCH,
         LEAN_HISTORY_PATCH,
         MARKED_STEPS_PATCH,
+        PARTIES_IN_STORE_PATCH,
         PHASE_IN_UPDATE_PATCH,
         RECORDS_PATCH,
     )
@@ -100,7 +101,8 @@ def _judge(check: Callable[[ActionInput], None], action: ActionInput) -> None:
 class CoachingPlanWorkflow:
     @workflow.init
     def __init__(self, start: StartPlan) -> None:
-        marked = workflow.patched(MARKED_STEPS_PATCH)
+        parties_in_store = workflow.patched(PARTIES_IN_STORE_PATCH)
+        marked = parties_in_store or workflow.patched(MARKED_STEPS_PATCH)
         self._lean = marked or workflow.patched(LEAN_HISTORY_PATCH)
         """Patches here, not in `run`: an Update delivered with the start runs before `run`."""
         moves_in_updates = self._patched(PHASE_IN_UPDATE_PATCH)
@@ -119,6 +121,7 @@ class CoachingPlanWorkflow:
             certifies=self._patched(CERTIFICATES_PATCH),
             batched=self._lean,
             marked=marked,
+            parties_in_store=parties_in_store,
         )
         self._keepers: PlanKeepers | None = None
 

@@ -52,10 +52,13 @@ class PlanEffects:
         certifies: bool,
         batched: bool,
         marked: bool,
+        parties_in_store: bool,
     ) -> None:
         self._plan = plan
         self._batched = batched
         """Plans from before the lean history replay with one activity per effect."""
+        self._parties_in_store = parties_in_store
+        """Plans from before send the parties with every document, notice and certificate."""
         self._queued: list[Effect] = []
         self._asked = 0
         self._carried = 0
@@ -74,9 +77,14 @@ class PlanEffects:
         """The document as the plan stands, shared with exactly `readers`."""
         plan = self._plan
         if self._batched:
-            self._ask(PublishDocument(effect="document", order=DocumentOrder.of(plan, readers)))
+            order = DocumentOrder.of(plan, readers)
+            if not self._parties_in_store:
+                order = order.model_copy(update={"parties": plan.parties})
+            self._ask(PublishDocument(effect="document", order=order))
             return
-        request = DocumentOrder.of(plan, readers).request(plan.version, plan.signatures)
+        request = DocumentOrder.of(plan, readers).request(
+            plan.version, plan.parties, plan.signatures
+        )
         await self._held.run(DocumentActivities.render_plan_document, request, self._published)
 
     async def notify(
@@ -86,10 +94,12 @@ class PlanEffects:
         notice `while_in` a phase is dropped if the plan left it before it went out (before
         the lean history, the story's wait for the document did that)."""
         notice = self._plan.notice(kind, to, **about)
+        addressed = notice.addressed(self._plan.parties)
         if self._batched:
-            self._ask(SendNotice(effect="notice", notice=notice, while_in=while_in))
+            sent = notice if self._parties_in_store else addressed
+            self._ask(SendNotice(effect="notice", notice=sent, while_in=while_in))
             return
-        await self._held.run(NotificationActivities.send_notification, notice)
+        await self._held.run(NotificationActivities.send_notification, addressed)
 
     async def publish_calendar(self) -> None:
         """One series whose occurrences are the check-ins' timers."""
@@ -141,7 +151,7 @@ class PlanEffects:
             version=signatures[0].version,
             signature_ids=[s.id for s in signatures],
             through_event=len(plan.events),
-            parties=plan.parties,
+            **({} if self._parties_in_store else {"parties": plan.parties}),
         )
         self._sealing.append(asyncio.create_task(self._seal(request, keepers)))
 

@@ -24,3 +24,7 @@ marker in its history instead of six."""
 MARKED_STEPS_PATCH = "marked-side-steps"
 """Plans started before a step beside the story left a mark as it went through (`StepMarks`)
 replay without the marks. Held with the lean history, which every plan started since has."""
+PARTIES_IN_STORE_PATCH = "parties-read-from-store"
+"""Plans started before the activities read the parties from HR's store send them with every
+document, notice and certificate. A plan started since has its parties in the store from its
+first record on, before any of those; it holds the marks and the lean history too."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -22,7 +22,7 @@ from activities.effects import (
 )
 from activities.notifications import NotificationActivities
 from coaching.actions import SIGNING_INTENT
-from coaching.notices import Notice, NoticeKind
+from coaching.notices import NoticeKind, NoticeOrder
 from coaching.org import Parties
 from coaching.plan import Role
 from coaching.records import VersionRecord
@@ -30,6 +30,7 @@ from coaching.status import Phase, PlanVersion, Signature
 from integrations.local.calendar import IcsCalendar
 from integrations.local.documents import LocalDocumentStore
 from integrations.local.mail import OutboxMailer
+from store.models import PlanRow
 from store.plan_records import PlanRecords
 from tests.signatures import DEVELOPMENT_SIGN_IN
 from tests.store.sample_records import a_record
@@ -57,22 +58,24 @@ def recorded(store: Engine, version: PlanVersion, parties: Parties) -> None:
     )
 
 
-def batch(version: PlanVersion, parties: Parties) -> EffectBatch:
+def batch(version: PlanVersion, parties: Parties | None = None) -> EffectBatch:
+    """As the workflow asks for them: without the parties, unless `parties` are given as an
+    order and a notice carried them before migration 0006."""
+    named = {} if parties is None else {"parties": parties}
     order = DocumentOrder(
         plan_id=PLAN_ID,
         phase=Phase.alignment,
         version=version.number,
         sha256=version.sha256,
-        parties=parties,
         share_with=[Role.manager, Role.skip_level],
         team_member_included=False,
+        **named,
     )
-    notice = Notice(
+    notice = NoticeOrder(
         plan_id=PLAN_ID,
         event_id="001-alignment_requested",
         kind=NoticeKind.alignment_requested,
         to=[Role.skip_level],
-        parties=parties,
         phase=Phase.alignment,
         version=version.number,
         team_member_included=False,
@@ -81,7 +84,9 @@ def batch(version: PlanVersion, parties: Parties) -> EffectBatch:
         plan_id=PLAN_ID,
         effects=[
             PublishDocument(effect="document", order=order),
-            SendNotice(effect="notice", notice=notice),
+            SendNotice(
+                effect="notice", notice=notice if parties is None else notice.addressed(parties)
+            ),
         ],
     )
 
@@ -99,16 +104,51 @@ def test_the_document_is_rendered_from_the_recorded_version_then_the_message_sen
     tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
 ) -> None:
     recorded(store, version, parties)
-    done, beats = carry_out(effect_activities(tmp_path, store), batch(version, parties))
+    done, beats = carry_out(effect_activities(tmp_path, store), batch(version))
 
     [document] = done.documents
     assert document.version == version.number
+    assert parties.team_member.name in Path(document.uri.removeprefix("file://")).read_text()
     assert document.shared_with == [parties.manager.email, parties.skip_level.email]
     written = Path(document.uri.removeprefix("file://")).read_text()
     assert version.content.goal.specific in written
     assert done.sent == 1
-    assert len(list((tmp_path / "outbox").rglob("*.eml"))) == 1
+    [message] = (tmp_path / "outbox").rglob("*.eml")
+    assert f"To: {parties.skip_level.name} <{parties.skip_level.email}>" in message.read_text()
     assert beats == [(1,), (2,)]
+
+
+def recorded_before_parties(store: Engine, version: PlanVersion, parties: Parties) -> None:
+    """HR's store as migration 0006 left a plan recorded before it: no parties on its row."""
+    recorded(store, version, parties)
+    with store.begin() as connection:
+        connection.execute(update(PlanRow).values(parties=None))
+
+
+def test_parties_hr_store_does_not_hold_yet_are_retried_and_nothing_is_written(
+    tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
+) -> None:
+    recorded_before_parties(store, version, parties)
+
+    with pytest.raises(ApplicationError) as refused:
+        carry_out(effect_activities(tmp_path, store), batch(version))
+
+    assert refused.value.type == "PartiesNotRecordedYet"
+    assert not refused.value.non_retryable
+    assert f"plan {PLAN_ID}: HR's store does not hold its parties yet" in refused.value.message
+    assert not list(tmp_path.rglob("*.eml"))
+    assert not list(tmp_path.rglob("*.html"))
+
+
+def test_an_order_and_a_notice_from_before_bring_their_own_parties(
+    tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
+) -> None:
+    recorded_before_parties(store, version, parties)
+
+    done, _ = carry_out(effect_activities(tmp_path, store), batch(version, parties))
+
+    assert done.documents[0].shared_with == [parties.manager.email, parties.skip_level.email]
+    assert done.sent == 1
 
 
 def test_a_retried_batch_writes_no_document_or_message_twice(
@@ -116,9 +156,9 @@ def test_a_retried_batch_writes_no_document_or_message_twice(
 ) -> None:
     recorded(store, version, parties)
     activities = effect_activities(tmp_path, store)
-    first, _ = carry_out(activities, batch(version, parties))
+    first, _ = carry_out(activities, batch(version))
     written = {p: p.read_bytes() for p in (tmp_path / "documents").rglob("*") if p.is_file()}
-    again, _ = carry_out(activities, batch(version, parties))
+    again, _ = carry_out(activities, batch(version))
 
     assert again == first
     assert len(list((tmp_path / "outbox").rglob("*.eml"))) == 1
@@ -131,7 +171,7 @@ def test_a_version_hr_store_does_not_hold_yet_is_retried_and_nothing_is_sent(
     tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
 ) -> None:
     with pytest.raises(ApplicationError) as refused:
-        carry_out(effect_activities(tmp_path, store), batch(version, parties))
+        carry_out(effect_activities(tmp_path, store), batch(version))
 
     assert refused.value.type == "VersionNotRecordedYet"
     assert not refused.value.non_retryable
@@ -146,7 +186,7 @@ def test_a_notice_of_a_phase_the_plan_already_left_is_not_sent(
     PlanRecords(store).save(
         a_record(PLAN_ID, revision=2, parties=parties, phase=Phase.co_authoring, audit=[])
     )
-    [document, notice] = batch(version, parties).effects
+    [document, notice] = batch(version).effects
     assert isinstance(notice, SendNotice)
     effects = EffectBatch(
         plan_id=PLAN_ID,
@@ -211,7 +251,7 @@ def test_signatures_are_named_by_id_and_shown_as_hr_store_holds_them_now(
         update={"voided_at": version.created_at, "voided_because": "version 3 replaced it"}
     )
     records.save(a_record(PLAN_ID, 2, parties=parties, versions=versions, signatures=[voided]))
-    effects = with_order(batch(version, parties), signature_ids=[signature.id])
+    effects = with_order(batch(version), signature_ids=[signature.id])
 
     done, _ = carry_out(effect_activities(tmp_path, store), effects)
 
@@ -224,7 +264,7 @@ def test_a_signature_hr_store_does_not_hold_yet_is_retried_and_nothing_is_sent(
     tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
 ) -> None:
     recorded(store, version, parties)
-    effects = with_order(batch(version, parties), signature_ids=[f"{PLAN_ID}-signature-1"])
+    effects = with_order(batch(version), signature_ids=[f"{PLAN_ID}-signature-1"])
     with pytest.raises(ApplicationError) as refused:
         carry_out(effect_activities(tmp_path, store), effects)
 
@@ -238,7 +278,7 @@ def test_an_order_made_before_signature_ids_shows_the_signatures_it_carries(
 ) -> None:
     recorded(store, version, parties)
     signature = signed_by_the_manager(version, parties)
-    effects = with_order(batch(version, parties), signatures=[signature])
+    effects = with_order(batch(version), signatures=[signature])
 
     done, _ = carry_out(effect_activities(tmp_path, store), effects)
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from coaching.certificate import CertificateKind
 from store.certificates import CertificateRecords, NotCaughtUp
-from store.models import AuditRow, SignatureRow, VersionRow
+from store.models import AuditRow, PlanRow, SignatureRow, VersionRow
 from tests.certificate_examples import Clock, closed_plan, content_of, record, scope_of, signed_plan
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -60,6 +60,7 @@ def test_the_store_not_caught_up_is_named(store: Engine) -> None:
             "no evidence of cert0123abcd-signature-2 yet",
         ),
         (update(VersionRow).values(content=None), "no content for version 1 yet"),
+        (update(PlanRow).values(parties=None), "cert0123abcd's parties are not in HR's store yet"),
     ]
     for revision, (lacking, missing) in enumerate(lacks, start=1):
         record(store, plan, revision)
@@ -67,6 +68,16 @@ def test_the_store_not_caught_up_is_named(store: Engine) -> None:
             session.execute(lacking)
         with pytest.raises(NotCaughtUp, match=missing):
             records.content(scope_of(plan))
+
+
+def test_a_scope_named_before_the_store_kept_parties_brings_its_own(store: Engine) -> None:
+    plan = signed_plan(Clock())
+    record(store, plan)
+    with Session(store) as session, session.begin():
+        session.execute(update(PlanRow).values(parties=None))
+    scope = scope_of(plan).model_copy(update={"parties": plan.parties})
+
+    assert CertificateRecords(store).content(scope) == content_of(plan)
 
 
 def test_certificates_are_numbered_per_plan_and_found_again(store: Engine) -> None:
