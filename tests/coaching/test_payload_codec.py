@@ -21,6 +21,7 @@ from coaching.key_ring import (
     rotate_key_ring,
 )
 from coaching.payload_codec import (
+    DEFLATE_FROM_BYTES,
     DEFLATED,
     ENCRYPTED,
     KEY_ID,
@@ -208,9 +209,12 @@ async def test_a_repetitive_payload_is_deflated_before_it_is_encrypted() -> None
     assert await codec.decode([encrypted]) == [payload]
 
 
-async def test_a_payload_deflating_would_not_shorten_is_encrypted_as_it_is() -> None:
+@pytest.mark.parametrize(
+    "text", ["ok", "ok " * (DEFLATE_FROM_BYTES // 4)], ids=["short", "small but repetitive"]
+)
+async def test_a_small_payload_is_encrypted_as_it_is(text: str) -> None:
     keys = KeyRing.generate()
-    payload = clear_payload("ok")
+    payload = clear_payload(text)
 
     [encrypted] = await PlanPayloadCodec(keys).encode([payload])
 
