@@ -63,6 +63,7 @@ from bench.lifecycle_figures import (
     RunFigures,
     Verdict,
     figures_table,
+    first_step_table,
     history_figures,
     weight_table,
 )
@@ -219,6 +220,7 @@ def report(outcome: Outcome, elapsed: float) -> dict[str, Verdict]:
     console.print()
     console.print(table)
     console.print(weight_table(outcome.ours, outcome.bare))
+    console.print(first_step_table(outcome.ours, outcome.bare))
     console.print(
         "CPU: this process (worker and driver, every thread, the SDK's Rust core included), "
         "time.process_time();\nthe server's CPU is read from /proc. RSS: sampled every 0.2 s; "
