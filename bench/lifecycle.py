@@ -22,7 +22,10 @@ Figures per workflow: plans per minute (wall clock, start of the first plan to t
 last), CPU seconds per plan of this process (worker and driver: every thread, the SDK's Rust
 core included), the server's CPU per plan, peak RSS and its growth per plan, history events
 and bytes per plan (Temporal's own count, and the JSON size), start-to-first-document p50/p95
-(the start request until `documents/<plan>/v1.html` exists), and the ratio. The bare run goes
+(the start request until `documents/<plan>/v1.html` exists), and the ratio. Two more tables:
+what the history is made of, by kind of event, beside the bare workflow's bytes for the same
+kind; and where the time to the first activity goes (the first workflow task, that task, the
+activity's wait for a worker, its run), from the history's event times. The bare run goes
 first; both after a short untimed warm-up of each.
 
 Run it from the repository root:
