@@ -76,11 +76,9 @@ with workflow.unsafe.imports_passed_through():
         CANONICAL_HASH_PATCH,
         CERTIFICATES_PATCH,
         CHECK_INS_PATCH,
-        LEAN_HISTORY_PATCH,
-        MARKED_STEPS_PATCH,
-        PARTIES_IN_STORE_PATCH,
         PHASE_IN_UPDATE_PATCH,
         RECORDS_PATCH,
+        HeldPatches,
     )
 
 ActionInput = TypeVar("ActionInput")
@@ -101,39 +99,35 @@ def _judge(check: Callable[[ActionInput], None], action: ActionInput) -> None:
 class CoachingPlanWorkflow:
     @workflow.init
     def __init__(self, start: StartPlan) -> None:
-        parties_in_store = workflow.patched(PARTIES_IN_STORE_PATCH)
-        marked = parties_in_store or workflow.patched(MARKED_STEPS_PATCH)
-        self._lean = marked or workflow.patched(LEAN_HISTORY_PATCH)
-        """Patches here, not in `run`: an Update delivered with the start runs before `run`."""
-        moves_in_updates = self._patched(PHASE_IN_UPDATE_PATCH)
-        self._check_ins_move = self._patched(CHECK_INS_PATCH)
+        self._patches = HeldPatches.of_this_plan()
+        """Here, not in `run`: an Update delivered with the start runs before `run`."""
+        moves_in_updates = self._patches.holds(PHASE_IN_UPDATE_PATCH)
+        self._check_ins_move = self._patches.holds(CHECK_INS_PATCH)
         self._plan = PlanState(
             start,
             clock=workflow.now,
             check_ins_are_deadlines=self._check_ins_move,
-            canonical_hashes=self._patched(CANONICAL_HASH_PATCH),
+            canonical_hashes=self._patches.holds(CANONICAL_HASH_PATCH),
         )
         self._rules = PlanRules(self._plan)
         self._story = PhaseStory(self._plan, moves_in_updates=moves_in_updates)
         self._effects = PlanEffects(
             self._plan,
             series_ends_at_closing=self._check_ins_move,
-            certifies=self._patched(CERTIFICATES_PATCH),
-            batched=self._lean,
-            marked=marked,
-            parties_in_store=parties_in_store,
+            certifies=self._patches.holds(CERTIFICATES_PATCH),
+            batched=self._patches.lean,
+            marked=self._patches.marked,
+            parties_in_store=self._patches.parties_in_store,
         )
         self._keepers: PlanKeepers | None = None
-
-    def _patched(self, patch: str) -> bool:
-        """A patch from before the lean history: held by every plan that has the lean one."""
-        return self._lean or workflow.patched(patch)
 
     @workflow.run
     async def run(self, start: StartPlan) -> Outcome:
         self._plan.event(start.parties.manager.email, "started", "Draft version 1")
-        if self._patched(RECORDS_PATCH):
-            self._keepers = PlanKeepers(self._plan, locally=self._lean, marks=self._effects.marks)
+        if self._patches.holds(RECORDS_PATCH):
+            self._keepers = PlanKeepers(
+                self._plan, locally=self._patches.lean, marks=self._effects.marks
+            )
         try:
             await self._align_with_skip_level()
             while True:
