@@ -83,7 +83,7 @@ class DocumentOrder(StrictModel):
         )
         given = list(signatures) or self.signatures
         return PlanDocumentRequest.model_validate(
-            order | {"version": version, "parties": self.parties or parties, "signatures": given}
+            order | {"version": version, "parties": parties, "signatures": given}
         )
 
 

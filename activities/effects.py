@@ -9,6 +9,8 @@ id), so a retried batch repeats nothing the world can see twice.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -92,13 +94,18 @@ class EffectActivities:
         documents: list[PublishedDocument] = []
         series: CalendarSeriesRef | None = None
         sent = 0
+        # Read from HR's store once a batch, when an effect first needs them.
+        parties = functools.cache(functools.partial(self._parties, batch.plan_id))
         for number, effect in enumerate(batch.effects, start=1):
             if isinstance(effect, PublishDocument):
-                documents.append(self._publish(effect.order))
+                documents.append(self._publish(effect.order, parties))
             elif isinstance(effect, ChangeCheckIns):
                 series = self._change_check_ins(effect)
             elif self._still_due(effect):
-                self._notifications.send_notification(self._addressed(effect.notice))
+                notice = effect.notice
+                if not isinstance(notice, Notice):
+                    notice = notice.addressed(parties())
+                self._notifications.send_notification(notice)
                 sent += 1
             activity.heartbeat(number)
         return EffectsCarriedOut(documents=documents, series=series, sent=sent)
@@ -118,7 +125,7 @@ class EffectActivities:
         )
         return False
 
-    def _publish(self, order: DocumentOrder) -> PublishedDocument:
+    def _publish(self, order: DocumentOrder, parties: Callable[[], Parties]) -> PublishedDocument:
         """The version's content and the signatures come from HR's store: the plan records
         them (a local activity) before it asks for the document, so only a store still
         catching up is without them."""
@@ -136,13 +143,8 @@ class EffectActivities:
                 f"{', '.join(order.signature_ids)} yet; the document is rendered once it does",
                 type="SignatureNotRecordedYet",
             )
-        parties = order.parties or self._parties(order.plan_id)
-        return self._documents.render_plan_document(order.request(version, parties, signatures))
-
-    def _addressed(self, notice: NoticeOrder | Notice) -> Notice:
-        if isinstance(notice, Notice):
-            return notice
-        return notice.addressed(self._parties(notice.plan_id))
+        request = order.request(version, order.parties or parties(), signatures)
+        return self._documents.render_plan_document(request)
 
     def _parties(self, plan_id: str) -> Parties:
         parties = self._records.parties(plan_id)

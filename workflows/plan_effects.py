@@ -94,10 +94,12 @@ class PlanEffects:
         notice `while_in` a phase is dropped if the plan left it before it went out (before
         the lean history, the story's wait for the document did that)."""
         notice = self._plan.notice(kind, to, **about)
+        if self._batched and self._parties_in_store:
+            self._ask(SendNotice(effect="notice", notice=notice, while_in=while_in))
+            return
         addressed = notice.addressed(self._plan.parties)
         if self._batched:
-            sent = notice if self._parties_in_store else addressed
-            self._ask(SendNotice(effect="notice", notice=sent, while_in=while_in))
+            self._ask(SendNotice(effect="notice", notice=addressed, while_in=while_in))
             return
         await self._held.run(NotificationActivities.send_notification, addressed)
 

@@ -38,12 +38,14 @@ from tests.store.sample_records import a_record
 PLAN_ID = "plan000001"
 
 
-def effect_activities(root: Path, store: Engine) -> EffectActivities:
+def effect_activities(
+    root: Path, store: Engine, records: PlanRecords | None = None
+) -> EffectActivities:
     return EffectActivities(
         DocumentActivities(LocalDocumentStore(root / "documents")),
         CalendarActivities(IcsCalendar(root / "invites")),
         NotificationActivities(OutboxMailer(root / "outbox")),
-        PlanRecords(store),
+        records or PlanRecords(store),
     )
 
 
@@ -138,6 +140,34 @@ def test_parties_hr_store_does_not_hold_yet_are_retried_and_nothing_is_written(
     assert f"plan {PLAN_ID}: HR's store does not hold its parties yet" in refused.value.message
     assert not list(tmp_path.rglob("*.eml"))
     assert not list(tmp_path.rglob("*.html"))
+
+
+class CountedRecords(PlanRecords):
+    parties_read = 0
+
+    def parties(self, plan_id: str) -> Parties | None:
+        self.parties_read += 1
+        return super().parties(plan_id)
+
+
+def test_a_batch_reads_the_parties_once(
+    tmp_path: Path, store: Engine, version: PlanVersion, parties: Parties
+) -> None:
+    recorded(store, version, parties)
+    records = CountedRecords(store)
+    activities = effect_activities(tmp_path, store, records)
+    [document, notice] = batch(version).effects
+    assert isinstance(notice, SendNotice)
+    second = notice.notice.model_copy(update={"event_id": "002-alignment_requested"})
+    effects = EffectBatch(
+        plan_id=PLAN_ID,
+        effects=[document, notice, notice.model_copy(update={"notice": second})],
+    )
+
+    done, _ = carry_out(activities, effects)
+
+    assert done.sent == 2
+    assert records.parties_read == 1
 
 
 def test_an_order_and_a_notice_from_before_bring_their_own_parties(
