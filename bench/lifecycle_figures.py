@@ -71,23 +71,15 @@ class FirstStep:
         scheduled = first("activity_task_scheduled_event_attributes")
         if task is None or scheduled is None:
             return None
-        started = next(
-            (
-                e
-                for e in events
-                if e.activity_task_started_event_attributes.scheduled_event_id == scheduled.event_id
-            ),
-            None,
-        )
-        done = next(
-            (
-                e
-                for e in events
-                if e.activity_task_completed_event_attributes.scheduled_event_id
-                == scheduled.event_id
-            ),
-            None,
-        )
+
+        def of_scheduled(field: str) -> HistoryEvent | None:
+            return next(
+                (e for e in events if getattr(e, field).scheduled_event_id == scheduled.event_id),
+                None,
+            )
+
+        started = of_scheduled("activity_task_started_event_attributes")
+        done = of_scheduled("activity_task_completed_event_attributes")
         if started is None or done is None:
             return None
         return cls(
